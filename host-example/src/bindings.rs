@@ -1,0 +1,22 @@
+//! Host-side bindings of the `chaosprometheus` world. Every `wasi:*` import
+//! is served by wasmtime's own implementations, so nothing is generated for
+//! them here.
+
+wasmtime::component::bindgen!({
+    path: "../wit",
+    world: "chaosprometheus",
+    exports: { default: async },
+    with: {
+        "wasi:io": wasmtime_wasi::p2::bindings::io,
+        "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
+        "wasi:http": wasmtime_wasi_http::p2::bindings::http,
+    },
+});
+
+pub use chaostoolkit::prometheus::types::{
+    BadResponse, BadResponseKind, Endpoint, HttpStatusError, ProbeError, PrometheusError,
+    TransportError, TransportFailure,
+};
+pub use exports::chaostoolkit::prometheus::probes::{
+    InstantQuery, MeanKind, MeanWindow, RangeQuery,
+};

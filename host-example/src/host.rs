@@ -1,0 +1,283 @@
+//! [`ProbeHost`]: the component compiled once, instantiated fresh for every
+//! call under the outbound policy and the call limits.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::bindings::{
+    Chaosprometheus, ChaosprometheusPre, Endpoint, InstantQuery, MeanWindow, ProbeError, RangeQuery,
+};
+use crate::cache;
+use crate::error::CallError;
+use crate::limits::{CallLimits, MemoryCap};
+use crate::policy::{OutboundPolicy, PolicyHooks};
+
+/// The component this host was built with.
+pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("CHAOSPROM_COMPONENT_PATH"));
+const EMBEDDED_COMPONENT_SHA256: &str = env!("CHAOSPROM_COMPONENT_SHA256");
+
+/// Which component to run.
+#[derive(Debug, Clone, Default)]
+pub enum ComponentSource {
+    /// The one built into this host.
+    #[default]
+    Embedded,
+    /// Another build, from a file.
+    File(PathBuf),
+}
+
+/// Everything a [`ProbeHost`] needs.
+#[derive(Debug, Clone, Default)]
+pub struct HostConfig {
+    pub component: ComponentSource,
+    /// Where compiled components are cached; `None` compiles every time.
+    pub cache_dir: Option<PathBuf>,
+    pub policy: OutboundPolicy,
+    pub limits: CallLimits,
+}
+
+/// The state of one call's store: an empty WASI context (no environment, no
+/// files, no stdin), the HTTP context with the policy hooks, the limiter.
+pub struct CallState {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    table: ResourceTable,
+    hooks: PolicyHooks,
+    memory: MemoryCap,
+}
+
+impl WasiView for CallState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for CallState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+/// Runs the component's probes. Build it once; every call gets a fresh
+/// store, so a trap or a timeout in one call never affects the next.
+pub struct ProbeHost {
+    engine: Engine,
+    component: Component,
+    pre: ChaosprometheusPre<CallState>,
+    policy: Arc<OutboundPolicy>,
+    limits: CallLimits,
+}
+
+impl ProbeHost {
+    pub fn new(config: HostConfig) -> wasmtime::Result<ProbeHost> {
+        let mut engine_config = Config::new();
+        engine_config.consume_fuel(true);
+        let engine = Engine::new(&engine_config)?;
+        let component = match &config.component {
+            ComponentSource::Embedded => cache::load(
+                &engine,
+                EMBEDDED_COMPONENT,
+                EMBEDDED_COMPONENT_SHA256,
+                config.cache_dir.as_deref(),
+            )?,
+            ComponentSource::File(path) => load_file(&engine, path, config.cache_dir.as_deref())?,
+        };
+        let mut linker = Linker::<CallState>::new(&engine);
+        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        let pre = ChaosprometheusPre::new(linker.instantiate_pre(&component)?)?;
+        Ok(ProbeHost {
+            engine,
+            component,
+            pre,
+            policy: Arc::new(config.policy),
+            limits: config.limits,
+        })
+    }
+
+    pub fn policy(&self) -> &OutboundPolicy {
+        &self.policy
+    }
+
+    pub fn limits(&self) -> CallLimits {
+        self.limits
+    }
+
+    /// The component's imports, `wasi:http/outgoing-handler@0.2.12` and so
+    /// on: its whole capability surface.
+    pub fn imports(&self) -> Vec<String> {
+        let ty = self.component.component_type();
+        let mut names: Vec<String> = ty
+            .imports(&self.engine)
+            .map(|(name, _)| name.to_string())
+            .collect();
+        names.sort();
+        names
+    }
+
+    /// `query`: Prometheus's JSON answer, unchanged.
+    pub async fn query(
+        &self,
+        endpoint: &Endpoint,
+        request: &InstantQuery,
+    ) -> Result<String, CallError> {
+        self.call(async |store, guest| {
+            guest
+                .chaostoolkit_prometheus_probes()
+                .call_query(store, endpoint, request)
+                .await
+        })
+        .await
+    }
+
+    /// `query-interval`: Prometheus's JSON answer, unchanged.
+    pub async fn query_interval(
+        &self,
+        endpoint: &Endpoint,
+        request: &RangeQuery,
+    ) -> Result<String, CallError> {
+        self.call(async |store, guest| {
+            guest
+                .chaostoolkit_prometheus_probes()
+                .call_query_interval(store, endpoint, request)
+                .await
+        })
+        .await
+    }
+
+    /// `query-value`: one number.
+    pub async fn query_value(
+        &self,
+        endpoint: &Endpoint,
+        request: &InstantQuery,
+        default: Option<f64>,
+    ) -> Result<f64, CallError> {
+        self.call(async |store, guest| {
+            guest
+                .chaostoolkit_prometheus_probes()
+                .call_query_value(store, endpoint, request, default)
+                .await
+        })
+        .await
+    }
+
+    /// `compute-mean`.
+    pub async fn compute_mean(
+        &self,
+        endpoint: &Endpoint,
+        query: &str,
+        window: &MeanWindow,
+    ) -> Result<f64, CallError> {
+        self.call(async |store, guest| {
+            guest
+                .chaostoolkit_prometheus_probes()
+                .call_compute_mean(store, endpoint, query, window)
+                .await
+        })
+        .await
+    }
+
+    /// `nodes-cpu-usage-mean`.
+    pub async fn nodes_cpu_usage_mean(
+        &self,
+        endpoint: &Endpoint,
+        window: &MeanWindow,
+    ) -> Result<f64, CallError> {
+        self.call(async |store, guest| {
+            guest
+                .chaostoolkit_prometheus_probes()
+                .call_nodes_cpu_usage_mean(store, endpoint, window)
+                .await
+        })
+        .await
+    }
+
+    fn new_store(&self) -> Result<Store<CallState>, CallError> {
+        let state = CallState {
+            wasi: WasiCtxBuilder::new().build(),
+            http: WasiHttpCtx::new(),
+            table: ResourceTable::new(),
+            hooks: PolicyHooks {
+                policy: Arc::clone(&self.policy),
+            },
+            memory: MemoryCap::new(self.limits.memory_bytes),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.memory);
+        store.set_fuel(self.limits.fuel).map_err(CallError::Host)?;
+        // Yield now and then so the deadline can stop a guest stuck in a loop.
+        store
+            .fuel_async_yield_interval(Some(FUEL_BETWEEN_YIELDS))
+            .map_err(CallError::Host)?;
+        Ok(store)
+    }
+
+    /// Instantiates the component in a fresh store, runs `call` on it under
+    /// the deadline, and sorts out how it ended.
+    async fn call<R>(
+        &self,
+        call: impl AsyncFnOnce(
+            &mut Store<CallState>,
+            &Chaosprometheus,
+        ) -> wasmtime::Result<Result<R, ProbeError>>,
+    ) -> Result<R, CallError> {
+        let mut store = self.new_store()?;
+        let run = async {
+            let guest = self.pre.instantiate_async(&mut store).await?;
+            call(&mut store, &guest).await
+        };
+        let outcome = bounded(self.limits.deadline, run).await;
+        match outcome {
+            None => Err(CallError::Deadline(self.limits.deadline)),
+            Some(Ok(Ok(value))) => Ok(value),
+            Some(Ok(Err(probe_error))) => Err(CallError::Probe(probe_error)),
+            Some(Err(trap)) => Err(self.explain_trap(&store, trap)),
+        }
+    }
+
+    fn explain_trap(&self, store: &Store<CallState>, error: wasmtime::Error) -> CallError {
+        if let Some(requested) = store.data().memory.refused {
+            return CallError::MemoryCap {
+                limit: self.limits.memory_bytes,
+                requested,
+            };
+        }
+        match error.downcast_ref::<Trap>() {
+            Some(Trap::OutOfFuel) => CallError::CpuCap {
+                fuel: self.limits.fuel,
+            },
+            Some(trap) => CallError::Trap(format!("{trap}: {error:?}")),
+            None => CallError::Host(error),
+        }
+    }
+}
+
+/// Fuel spent between two yields to the async runtime.
+const FUEL_BETWEEN_YIELDS: u64 = 10_000_000;
+
+async fn bounded<T>(deadline: std::time::Duration, future: impl Future<Output = T>) -> Option<T> {
+    tokio::time::timeout(deadline, future).await.ok()
+}
+
+fn load_file(
+    engine: &Engine,
+    path: &Path,
+    cache_dir: Option<&Path>,
+) -> wasmtime::Result<Component> {
+    let wasm = std::fs::read(path)
+        .map_err(|e| wasmtime::format_err!("cannot read the component {}: {e}", path.display()))?;
+    cache::load(engine, &wasm, &cache::sha256_hex(&wasm), cache_dir)
+}

@@ -1,0 +1,274 @@
+//! The outbound policy: which authorities the component may reach and how
+//! long it may wait, enforced in the host before any connection is made.
+
+use std::fmt;
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wasmtime_wasi_http::p2::bindings::http::types::{DnsErrorPayload, ErrorCode};
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
+
+/// `scheme://host:port`, the unit the policy allows. Host names are compared
+/// as written (lower-cased): `localhost` and `127.0.0.1` are different
+/// authorities, because the policy never resolves names.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Authority {
+    pub scheme: String,
+    pub host: String,
+    pub port: u16,
+}
+
+impl Authority {
+    /// The authority of a URL such as `http://localhost:9090/prefix`.
+    pub fn from_url(url: &str) -> Result<Authority, String> {
+        let uri: http::Uri = url
+            .trim()
+            .parse()
+            .map_err(|e| format!("'{url}' is not a URL: {e}"))?;
+        let scheme = uri
+            .scheme_str()
+            .ok_or_else(|| format!("'{url}' has no scheme (http:// or https://)"))?
+            .to_ascii_lowercase();
+        let host = uri
+            .host()
+            .ok_or_else(|| format!("'{url}' has no host"))?
+            .to_ascii_lowercase();
+        let port = uri
+            .port_u16()
+            .or_else(|| default_port(&scheme))
+            .ok_or_else(|| format!("'{url}' has no port and its scheme has no default"))?;
+        Ok(Authority { scheme, host, port })
+    }
+
+    /// `HOST[:PORT]` from `--allow-host`: both schemes, on the given port or
+    /// on each scheme's default port.
+    pub fn from_allow_host(text: &str) -> Result<Vec<Authority>, String> {
+        let schemes = ["http", "https"];
+        let with_port = text.contains(':') && !text.ends_with(']');
+        let mut out = Vec::new();
+        for scheme in schemes {
+            let url = format!("{scheme}://{text}");
+            let mut authority = Authority::from_url(&url)
+                .map_err(|_| format!("'{text}' is not HOST or HOST:PORT"))?;
+            if !with_port {
+                authority.port = default_port(scheme).unwrap_or(authority.port);
+            }
+            out.push(authority);
+        }
+        Ok(out)
+    }
+}
+
+impl fmt::Display for Authority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}:{}", self.scheme, self.host, self.port)
+    }
+}
+
+fn default_port(scheme: &str) -> Option<u16> {
+    match scheme {
+        "http" => Some(80),
+        "https" => Some(443),
+        _ => None,
+    }
+}
+
+/// The most the guest may ask for each client timeout; a larger request is
+/// lowered to these. A request with none gets the component's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeoutCeilings {
+    pub connect: Duration,
+    pub first_byte: Duration,
+    pub between_bytes: Duration,
+}
+
+impl Default for TimeoutCeilings {
+    fn default() -> Self {
+        TimeoutCeilings {
+            connect: Duration::from_secs(30),
+            first_byte: Duration::from_secs(600),
+            between_bytes: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What the component may reach. Built from the configuration; shown by
+/// `chaosprom --help` and the README.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct OutboundPolicy {
+    pub allowed: Vec<Authority>,
+    pub ceilings: TimeoutCeilings,
+}
+
+impl OutboundPolicy {
+    pub fn allow(&mut self, authority: Authority) {
+        if !self.allowed.contains(&authority) {
+            self.allowed.push(authority);
+        }
+    }
+
+    pub fn allows(&self, authority: &Authority) -> bool {
+        self.allowed.contains(authority)
+    }
+
+    fn clamp(&self, options: Option<RequestOptions>) -> RequestOptions {
+        let options = options.unwrap_or_default();
+        let lower = |asked: Option<Duration>, ceiling: Duration| {
+            Some(asked.map_or(ceiling, |a| a.min(ceiling)))
+        };
+        RequestOptions {
+            connect_timeout: lower(options.connect_timeout, self.ceilings.connect),
+            first_byte_timeout: lower(options.first_byte_timeout, self.ceilings.first_byte),
+            between_bytes_timeout: lower(
+                options.between_bytes_timeout,
+                self.ceilings.between_bytes,
+            ),
+        }
+    }
+}
+
+/// The `wasi:http` hooks of one store: the policy, applied to each request.
+pub struct PolicyHooks {
+    pub policy: Arc<OutboundPolicy>,
+}
+
+type SendFuture = Box<
+    dyn Future<
+            Output = Result<
+                (
+                    http::Response<WasiBody>,
+                    Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+                ),
+                HttpError,
+            >,
+        > + Send,
+>;
+
+impl WasiHttpHooks for PolicyHooks {
+    fn send_request(
+        &mut self,
+        request: http::Request<WasiBody>,
+        options: Option<RequestOptions>,
+        _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ) -> SendFuture {
+        let policy = Arc::clone(&self.policy);
+        Box::new(async move {
+            let destination = Authority::from_url(&request.uri().to_string());
+            match destination {
+                Ok(authority) if policy.allows(&authority) => {}
+                Ok(authority) => {
+                    tracing::debug!(%authority, "denied: not on the allow-list");
+                    return Err(HttpError::HttpRequestDenied);
+                }
+                Err(_) => return Err(HttpError::HttpRequestUriInvalid),
+            }
+            tracing::debug!(method = %request.method(), uri = %request.uri(), "sending");
+            let options = policy.clamp(options);
+            let (response, io) =
+                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            tracing::debug!(status = %response.status(), "answered");
+            use http_body_util::BodyExt;
+            Ok((
+                response.map(BodyExt::boxed_unsync),
+                Box::new(io) as Box<dyn Future<Output = _> + Send>,
+            ))
+        })
+    }
+
+    /// Tells a name that does not resolve from a refused connection; the
+    /// default hook reports both as "connection refused".
+    fn p2_error_from_connect(&mut self, error: &std::io::Error) -> ErrorCode {
+        let text = error.to_string();
+        match error.kind() {
+            std::io::ErrorKind::ConnectionRefused => ErrorCode::ConnectionRefused,
+            std::io::ErrorKind::TimedOut => ErrorCode::ConnectionTimeout,
+            std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable => {
+                ErrorCode::DestinationIpUnroutable
+            }
+            _ if text.contains("lookup")
+                || text.contains("resolve")
+                || text.contains("Name or service") =>
+            {
+                ErrorCode::DnsError(DnsErrorPayload {
+                    rcode: Some(text),
+                    info_code: None,
+                })
+            }
+            _ => ErrorCode::ConnectionRefused,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authorities_from_urls() {
+        let a = Authority::from_url("http://LocalHost:9090/prefix/").unwrap();
+        assert_eq!(a.to_string(), "http://localhost:9090");
+        assert_eq!(
+            Authority::from_url("https://example.org").unwrap().port,
+            443
+        );
+        assert_eq!(
+            Authority::from_url("http://[::1]:9090").unwrap().host,
+            "[::1]"
+        );
+        assert!(Authority::from_url("localhost:9090/x").is_err());
+    }
+
+    #[test]
+    fn allow_host_covers_both_schemes() {
+        let with_port = Authority::from_allow_host("127.0.0.1:9091").unwrap();
+        assert_eq!(
+            with_port
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            ["http://127.0.0.1:9091", "https://127.0.0.1:9091"]
+        );
+        let bare = Authority::from_allow_host("example.org").unwrap();
+        assert_eq!(
+            bare.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["http://example.org:80", "https://example.org:443"]
+        );
+        assert!(Authority::from_allow_host("a b").is_err());
+    }
+
+    #[test]
+    fn spellings_of_one_machine_are_different_authorities() {
+        let mut policy = OutboundPolicy::default();
+        policy.allow(Authority::from_url("http://127.0.0.1:9090").unwrap());
+        assert!(policy.allows(&Authority::from_url("http://127.0.0.1:9090/api").unwrap()));
+        for other in [
+            "http://localhost:9090",
+            "http://127.0.0.2:9090",
+            "http://127.0.0.1:9091",
+            "https://127.0.0.1:9090",
+        ] {
+            assert!(
+                !policy.allows(&Authority::from_url(other).unwrap()),
+                "{other}"
+            );
+        }
+    }
+
+    #[test]
+    fn timeouts_are_clamped_to_the_ceilings() {
+        let policy = OutboundPolicy::default();
+        let asked = RequestOptions {
+            connect_timeout: Some(Duration::from_secs(3600)),
+            first_byte_timeout: Some(Duration::from_secs(1)),
+            between_bytes_timeout: None,
+        };
+        let clamped = policy.clamp(Some(asked));
+        assert_eq!(clamped.connect_timeout, Some(Duration::from_secs(30)));
+        assert_eq!(clamped.first_byte_timeout, Some(Duration::from_secs(1)));
+        assert_eq!(
+            clamped.between_bytes_timeout,
+            Some(Duration::from_secs(120))
+        );
+    }
+}

@@ -1,0 +1,208 @@
+//! The WIT bindings and the thin `Guest` implementation: convert the WIT
+//! types, call the plain-Rust probes with the `wasi:http` transport and the
+//! wall clock, and convert the result back.
+
+use jiff::Timestamp;
+
+use crate::error::{BadResponseKind, ProbeError, TransportFailure};
+use crate::http::WasiHttp;
+use crate::mean::MeanKind;
+use crate::probes::{self as plain, InstantQuery, MeanWindow, RangeQuery};
+use crate::request::EndpointConfig;
+
+mod bindings {
+    wit_bindgen::generate!({
+        path: "wit",
+        world: "chaosprometheus",
+        with: {
+            "wasi:http/types@0.2.12": wasip2::http::types,
+            "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
+            "wasi:io/error@0.2.12": wasip2::io::error,
+            "wasi:io/poll@0.2.12": wasip2::io::poll,
+            "wasi:io/streams@0.2.12": wasip2::io::streams,
+            "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
+            "wasi:clocks/wall-clock@0.2.12": wasip2::clocks::wall_clock,
+        },
+    });
+}
+
+use bindings::chaostoolkit::prometheus::types as wit;
+use bindings::exports::chaostoolkit::prometheus::probes as wit_probes;
+
+struct Component;
+
+bindings::export!(Component with_types_in bindings);
+
+impl wit_probes::Guest for Component {
+    fn query(
+        endpoint: wit::Endpoint,
+        request: wit_probes::InstantQuery,
+    ) -> Result<String, wit::ProbeError> {
+        plain::query(&mut WasiHttp, &endpoint.into(), &request.into(), now()).map_err(Into::into)
+    }
+
+    fn query_interval(
+        endpoint: wit::Endpoint,
+        request: wit_probes::RangeQuery,
+    ) -> Result<String, wit::ProbeError> {
+        plain::query_interval(&mut WasiHttp, &endpoint.into(), &request.into(), now())
+            .map_err(Into::into)
+    }
+
+    fn query_value(
+        endpoint: wit::Endpoint,
+        request: wit_probes::InstantQuery,
+        default: Option<f64>,
+    ) -> Result<f64, wit::ProbeError> {
+        plain::query_value(
+            &mut WasiHttp,
+            &endpoint.into(),
+            &request.into(),
+            default,
+            now(),
+        )
+        .map_err(Into::into)
+    }
+
+    fn compute_mean(
+        endpoint: wit::Endpoint,
+        query: String,
+        window: wit_probes::MeanWindow,
+    ) -> Result<f64, wit::ProbeError> {
+        plain::compute_mean(
+            &mut WasiHttp,
+            &endpoint.into(),
+            &query,
+            &window.into(),
+            now(),
+        )
+        .map_err(Into::into)
+    }
+
+    fn nodes_cpu_usage_mean(
+        endpoint: wit::Endpoint,
+        window: wit_probes::MeanWindow,
+    ) -> Result<f64, wit::ProbeError> {
+        plain::nodes_cpu_usage_mean(&mut WasiHttp, &endpoint.into(), &window.into(), now())
+            .map_err(Into::into)
+    }
+}
+
+/// The host's wall clock; a clock before 1970 or past 9999 reads as the
+/// epoch rather than trapping.
+fn now() -> Timestamp {
+    let clock = wasip2::clocks::wall_clock::now();
+    i64::try_from(clock.seconds)
+        .ok()
+        .and_then(|seconds| Timestamp::new(seconds, clock.nanoseconds as i32).ok())
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+}
+
+impl From<wit::Endpoint> for EndpointConfig {
+    fn from(e: wit::Endpoint) -> Self {
+        EndpointConfig {
+            base_url: e.base_url,
+            headers: e.headers,
+            connect_timeout_ms: e.connect_timeout_ms,
+            first_byte_timeout_ms: e.first_byte_timeout_ms,
+            between_bytes_timeout_ms: e.between_bytes_timeout_ms,
+            max_response_bytes: e.max_response_bytes,
+        }
+    }
+}
+
+impl From<wit_probes::InstantQuery> for InstantQuery {
+    fn from(q: wit_probes::InstantQuery) -> Self {
+        InstantQuery {
+            query: q.query,
+            when: q.when,
+            timeout: q.timeout,
+        }
+    }
+}
+
+impl From<wit_probes::RangeQuery> for RangeQuery {
+    fn from(q: wit_probes::RangeQuery) -> Self {
+        RangeQuery {
+            query: q.query,
+            start: q.start,
+            end: q.end,
+            step: q.step,
+            timeout: q.timeout,
+        }
+    }
+}
+
+impl From<wit_probes::MeanWindow> for MeanWindow {
+    fn from(w: wit_probes::MeanWindow) -> Self {
+        MeanWindow {
+            window: w.window,
+            kind: match w.kind {
+                wit_probes::MeanKind::Arithmetic => MeanKind::Arithmetic,
+                wit_probes::MeanKind::Geometric => MeanKind::Geometric,
+                wit_probes::MeanKind::Harmonic => MeanKind::Harmonic,
+            },
+            end: w.end,
+            step: w.step,
+            timeout: w.timeout,
+        }
+    }
+}
+
+impl From<ProbeError> for wit::ProbeError {
+    fn from(error: ProbeError) -> Self {
+        match error {
+            ProbeError::InvalidArgument(m) => wit::ProbeError::InvalidArgument(m),
+            ProbeError::Transport { kind, message } => {
+                wit::ProbeError::Transport(wit::TransportError {
+                    kind: match kind {
+                        TransportFailure::Denied => wit::TransportFailure::Denied,
+                        TransportFailure::Dns => wit::TransportFailure::Dns,
+                        TransportFailure::ConnectionRefused => {
+                            wit::TransportFailure::ConnectionRefused
+                        }
+                        TransportFailure::Timeout => wit::TransportFailure::Timeout,
+                        TransportFailure::Tls => wit::TransportFailure::Tls,
+                        TransportFailure::ConnectionLost => wit::TransportFailure::ConnectionLost,
+                        TransportFailure::Protocol => wit::TransportFailure::Protocol,
+                        TransportFailure::Other => wit::TransportFailure::Other,
+                    },
+                    message,
+                })
+            }
+            ProbeError::HttpStatus {
+                status,
+                body,
+                message,
+            } => wit::ProbeError::HttpStatus(wit::HttpStatusError {
+                status,
+                body,
+                message,
+            }),
+            ProbeError::Prometheus {
+                status,
+                error_type,
+                error,
+                message,
+            } => wit::ProbeError::Prometheus(wit::PrometheusError {
+                status,
+                error_type,
+                error,
+                message,
+            }),
+            ProbeError::BadResponse { kind, message } => {
+                wit::ProbeError::BadResponse(wit::BadResponse {
+                    kind: match kind {
+                        BadResponseKind::NotJson => wit::BadResponseKind::NotJson,
+                        BadResponseKind::NotUtf8 => wit::BadResponseKind::NotUtf8,
+                        BadResponseKind::TooLarge => wit::BadResponseKind::TooLarge,
+                        BadResponseKind::UnexpectedShape => wit::BadResponseKind::UnexpectedShape,
+                    },
+                    message,
+                })
+            }
+            ProbeError::ResultShape(m) => wit::ProbeError::ResultShape(m),
+            ProbeError::Other(m) => wit::ProbeError::Other(m),
+        }
+    }
+}

@@ -1,0 +1,403 @@
+//! The probes, in plain Rust: arguments checked and turned into a request,
+//! the request sent through a [`Transport`], the answer checked and read.
+//! The component gives them `wasi:http`; the tests give them a fake.
+
+use jiff::{SignedDuration, Timestamp};
+
+use crate::duration::{auto_step, mean_step, PromDuration};
+use crate::error::ProbeError;
+use crate::mean::{mean, MeanKind};
+use crate::request::{python_dict, Endpoint, EndpointConfig, HttpRequest};
+use crate::response::{check_envelope, single_series_values, single_value, HttpResponse};
+use crate::time_expr::{format_rfc3339, parse_time_expr};
+
+/// The query `nodes-cpu-usage-mean` averages, as upstream defines it.
+pub const NODES_CPU_USAGE_QUERY: &str =
+    "100 * (1 - avg(rate(node_cpu_seconds_total{mode=\"idle\"}[1m])))";
+/// The window `compute-mean` covers when none is given.
+pub const DEFAULT_MEAN_WINDOW: &str = "1d";
+
+/// Sends one request and returns the answer, or a transport error.
+pub trait Transport {
+    fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ProbeError>;
+}
+
+/// WIT `instant-query`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct InstantQuery {
+    pub query: String,
+    pub when: Option<String>,
+    pub timeout: Option<String>,
+}
+
+/// WIT `range-query`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RangeQuery {
+    pub query: String,
+    pub start: String,
+    pub end: String,
+    pub step: Option<String>,
+    pub timeout: Option<String>,
+}
+
+/// WIT `mean-window`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MeanWindow {
+    pub window: Option<String>,
+    pub kind: MeanKind,
+    pub end: Option<String>,
+    pub step: Option<String>,
+    pub timeout: Option<String>,
+}
+
+/// `GET /api/v1/query`; the answer's JSON, unchanged.
+pub fn query(
+    transport: &mut impl Transport,
+    config: &EndpointConfig,
+    request: &InstantQuery,
+    now: Timestamp,
+) -> Result<String, ProbeError> {
+    let endpoint = Endpoint::from_config(config)?;
+    let timeout = parse_timeout(request.timeout.as_deref())?;
+    let when = request
+        .when
+        .as_deref()
+        .map(|when| parse_time_expr(when, now).map(format_rfc3339))
+        .transpose()?;
+    let mut params = vec![("query", request.query.as_str())];
+    if let Some(timeout) = &timeout {
+        params.push(("timeout", timeout.text.as_str()));
+    }
+    if let Some(when) = &when {
+        params.push(("time", when.as_str()));
+    }
+    let label = format!("Prometheus query {}", python_dict(&params));
+    let http = endpoint.api_request("query", &params, timeout.as_ref().map(|t| t.seconds));
+    check_envelope(transport.send(&http)?, &label)
+}
+
+/// `GET /api/v1/query_range`; the answer's JSON, unchanged.
+pub fn query_interval(
+    transport: &mut impl Transport,
+    config: &EndpointConfig,
+    request: &RangeQuery,
+    now: Timestamp,
+) -> Result<String, ProbeError> {
+    let endpoint = Endpoint::from_config(config)?;
+    let timeout = parse_timeout(request.timeout.as_deref())?;
+    let step = request
+        .step
+        .as_deref()
+        .map(|step| PromDuration::parse("step", step))
+        .transpose()?;
+    // Upstream checks start before end; so do we, so the same input fails
+    // with the same message.
+    let start = parse_time_expr(&request.start, now)?;
+    let end = parse_time_expr(&request.end, now)?;
+    let step = step.unwrap_or_else(|| auto_step(seconds_between(start, end)));
+    range(
+        transport,
+        &endpoint,
+        &request.query,
+        timeout.as_ref(),
+        &step,
+        start,
+        end,
+    )
+}
+
+/// One number from an instant query; see WIT `query-value`.
+pub fn query_value(
+    transport: &mut impl Transport,
+    config: &EndpointConfig,
+    request: &InstantQuery,
+    default: Option<f64>,
+    now: Timestamp,
+) -> Result<f64, ProbeError> {
+    let body = query(transport, config, request, now)?;
+    single_value(&body, &request.query, default)
+}
+
+/// The mean of the one series `query` returns over the window.
+pub fn compute_mean(
+    transport: &mut impl Transport,
+    config: &EndpointConfig,
+    query: &str,
+    window: &MeanWindow,
+    now: Timestamp,
+) -> Result<f64, ProbeError> {
+    let endpoint = Endpoint::from_config(config)?;
+    let timeout = parse_timeout(window.timeout.as_deref())?;
+    let length = PromDuration::parse(
+        "window",
+        window.window.as_deref().unwrap_or(DEFAULT_MEAN_WINDOW),
+    )?;
+    let step = match window.step.as_deref() {
+        Some(step) => PromDuration::parse("step", step)?,
+        None => mean_step(length.seconds),
+    };
+    let end = match window.end.as_deref() {
+        Some(end) => parse_time_expr(end, now)?,
+        None => now,
+    };
+    let span = SignedDuration::try_from_secs_f64(length.seconds)
+        .map_err(|_| ProbeError::invalid(format!("invalid window '{}': too long", length.text)))?;
+    let start = end
+        .checked_sub(span)
+        .map_err(|_| ProbeError::invalid(format!("invalid window '{}': too long", length.text)))?;
+    let body = range(
+        transport,
+        &endpoint,
+        query,
+        timeout.as_ref(),
+        &step,
+        start,
+        end,
+    )?;
+    let samples = single_series_values(&body, query)?;
+    mean(window.kind, &samples)
+}
+
+/// `compute_mean` of [`NODES_CPU_USAGE_QUERY`].
+pub fn nodes_cpu_usage_mean(
+    transport: &mut impl Transport,
+    config: &EndpointConfig,
+    window: &MeanWindow,
+    now: Timestamp,
+) -> Result<f64, ProbeError> {
+    compute_mean(transport, config, NODES_CPU_USAGE_QUERY, window, now)
+}
+
+fn range(
+    transport: &mut impl Transport,
+    endpoint: &Endpoint,
+    query: &str,
+    timeout: Option<&PromDuration>,
+    step: &PromDuration,
+    start: Timestamp,
+    end: Timestamp,
+) -> Result<String, ProbeError> {
+    let start = format_rfc3339(start);
+    let end = format_rfc3339(end);
+    let mut params = vec![("query", query)];
+    if let Some(timeout) = timeout {
+        params.push(("timeout", timeout.text.as_str()));
+    }
+    params.push(("step", step.text.as_str()));
+    params.push(("start", start.as_str()));
+    params.push(("end", end.as_str()));
+    let label = format!("Prometheus query range {}", python_dict(&params));
+    let http = endpoint.api_request("query_range", &params, timeout.map(|t| t.seconds));
+    check_envelope(transport.send(&http)?, &label)
+}
+
+fn parse_timeout(timeout: Option<&str>) -> Result<Option<PromDuration>, ProbeError> {
+    timeout
+        .map(|timeout| PromDuration::parse("timeout", timeout))
+        .transpose()
+}
+
+fn seconds_between(start: Timestamp, end: Timestamp) -> f64 {
+    end.duration_since(start).as_secs_f64()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::TransportFailure;
+    use crate::request::Method;
+
+    /// Records what would be sent and answers with a canned response.
+    struct Recorder {
+        sent: Vec<HttpRequest>,
+        answer: Result<HttpResponse, ProbeError>,
+    }
+
+    impl Recorder {
+        fn answering(status: u16, body: &str) -> Recorder {
+            Recorder {
+                sent: Vec::new(),
+                answer: Ok(HttpResponse {
+                    status,
+                    body: body.as_bytes().to_vec(),
+                }),
+            }
+        }
+    }
+
+    impl Transport for Recorder {
+        fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ProbeError> {
+            self.sent.push(request.clone());
+            self.answer.clone()
+        }
+    }
+
+    const OK: &str = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
+
+    fn now() -> Timestamp {
+        "2026-11-22T08:30:00Z".parse().unwrap()
+    }
+
+    fn local() -> EndpointConfig {
+        EndpointConfig {
+            base_url: Some("http://127.0.0.1:19090".into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn query_sends_upstream_parameters() {
+        let mut t = Recorder::answering(200, OK);
+        let request = InstantQuery {
+            query: "up{job=\"prometheus\"}".into(),
+            when: Some("1 minute ago".into()),
+            timeout: Some("5".into()),
+        };
+        assert_eq!(query(&mut t, &local(), &request, now()).unwrap(), OK);
+        assert_eq!(
+            t.sent[0].url(),
+            "http://127.0.0.1:19090/api/v1/query?query=up%7Bjob%3D%22prometheus%22%7D&timeout=5&time=2026-11-22T08%3A29%3A00.000Z"
+        );
+    }
+
+    #[test]
+    fn bad_time_fails_before_any_request() {
+        let mut t = Recorder::answering(200, OK);
+        let request = InstantQuery {
+            query: "up".into(),
+            when: Some("2 mns ago".into()),
+            timeout: None,
+        };
+        assert_eq!(
+            query(&mut t, &local(), &request, now()).unwrap_err(),
+            ProbeError::invalid("failed to parse '2 mns ago'")
+        );
+        let range_request = RangeQuery {
+            query: "up".into(),
+            start: "right now".into(),
+            end: "later".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            query_interval(&mut t, &local(), &range_request, now()).unwrap_err(),
+            ProbeError::invalid("failed to parse 'right now'")
+        );
+        assert!(t.sent.is_empty());
+    }
+
+    #[test]
+    fn http_400_is_a_prometheus_query_error() {
+        let body = r#"{"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:4: parse error: unexpected end of input inside braces"}"#;
+        let mut t = Recorder::answering(400, body);
+        let request = InstantQuery {
+            query: "up{".into(),
+            ..Default::default()
+        };
+        let error = query(&mut t, &local(), &request, now()).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!("Prometheus query {{'query': 'up{{'}} failed: {body}")
+        );
+    }
+
+    #[test]
+    fn range_parameters_order_and_auto_step() {
+        let mut t = Recorder::answering(200, OK);
+        let request = RangeQuery {
+            query: "up".into(),
+            start: "1 day ago".into(),
+            end: "now".into(),
+            ..Default::default()
+        };
+        query_interval(&mut t, &local(), &request, now()).unwrap();
+        assert_eq!(
+            t.sent[0].path_and_query,
+            "/api/v1/query_range?query=up&step=8&start=2026-11-21T08%3A30%3A00.000Z&end=2026-11-22T08%3A30%3A00.000Z"
+        );
+        let with_step = RangeQuery {
+            step: Some("15s".into()),
+            timeout: Some("2.5".into()),
+            ..request
+        };
+        query_interval(&mut t, &local(), &with_step, now()).unwrap();
+        assert!(t.sent[1]
+            .path_and_query
+            .starts_with("/api/v1/query_range?query=up&timeout=2.5&step=15s&start="));
+    }
+
+    #[test]
+    fn zero_step_is_rejected_not_dropped() {
+        let mut t = Recorder::answering(200, OK);
+        let request = RangeQuery {
+            query: "up".into(),
+            start: "1h ago".into(),
+            end: "now".into(),
+            step: Some("0".into()),
+            ..Default::default()
+        };
+        assert!(
+            matches!(query_interval(&mut t, &local(), &request, now()), Err(ProbeError::InvalidArgument(m)) if m.contains("step"))
+        );
+        assert!(t.sent.is_empty());
+    }
+
+    #[test]
+    fn transport_errors_pass_through() {
+        let refused = ProbeError::transport(TransportFailure::ConnectionRefused, "refused");
+        let mut t = Recorder {
+            sent: Vec::new(),
+            answer: Err(refused.clone()),
+        };
+        let request = InstantQuery {
+            query: "up".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            query(&mut t, &local(), &request, now()).unwrap_err(),
+            refused
+        );
+    }
+
+    #[test]
+    fn compute_mean_covers_the_window_up_to_end() {
+        let body = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"1"],[2,"2"],[3,"4"]]}]}}"#;
+        let mut t = Recorder::answering(200, body);
+        let window = MeanWindow {
+            window: Some("1h".into()),
+            kind: MeanKind::Geometric,
+            end: None,
+            step: None,
+            timeout: None,
+        };
+        let value = compute_mean(&mut t, &local(), "m", &window, now()).unwrap();
+        assert!((value - 2.0).abs() < 1e-12);
+        assert_eq!(
+            t.sent[0].path_and_query,
+            "/api/v1/query_range?query=m&step=12&start=2026-11-22T07%3A30%3A00.000Z&end=2026-11-22T08%3A30%3A00.000Z"
+        );
+        assert_eq!(t.sent[0].method, Method::Get);
+    }
+
+    #[test]
+    fn nodes_cpu_usage_mean_uses_upstream_query_and_default_window() {
+        let body = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[1,"25"]]}]}}"#;
+        let mut t = Recorder::answering(200, body);
+        let window = MeanWindow {
+            window: None,
+            kind: MeanKind::Arithmetic,
+            end: None,
+            step: None,
+            timeout: None,
+        };
+        assert_eq!(
+            nodes_cpu_usage_mean(&mut t, &local(), &window, now()).unwrap(),
+            25.0
+        );
+        let sent = &t.sent[0].path_and_query;
+        assert!(
+            sent.contains("node_cpu_seconds_total")
+                && sent.contains("step=288&start=2026-11-21T08%3A30%3A00.000Z"),
+            "{sent}"
+        );
+    }
+}

@@ -1,0 +1,364 @@
+//! Reading Prometheus's answers: the JSON envelope (whose `"status":"error"`
+//! is an error whatever the HTTP status), and the numbers inside results.
+
+use serde::Deserialize;
+
+use crate::error::{BadResponseKind, ProbeError};
+
+/// How much of a body goes into an error message.
+const EXCERPT_BYTES: usize = 1024;
+
+/// The status and body the transport received.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: Vec<u8>,
+}
+
+#[derive(Deserialize)]
+struct Envelope {
+    status: serde_json::Value,
+    #[serde(rename = "errorType", default)]
+    error_type: Option<String>,
+    #[serde(default)]
+    error: Option<String>,
+}
+
+/// Checks an answer and returns its body as text, unchanged.
+///
+/// `label` names the request in upstream's words, e.g.
+/// `Prometheus query {'query': 'up'}`, for the messages.
+pub fn check_envelope(response: HttpResponse, label: &str) -> Result<String, ProbeError> {
+    let success = (200..300).contains(&response.status);
+    let envelope: Option<Envelope> = serde_json::from_slice(&response.body).ok();
+    let body = match String::from_utf8(response.body) {
+        Ok(body) => body,
+        Err(not_utf8) => {
+            let body = not_utf8.into_bytes();
+            if success {
+                return Err(ProbeError::bad_response(
+                    BadResponseKind::NotUtf8,
+                    format!("{label} failed: the answer is not valid UTF-8 text"),
+                ));
+            }
+            return Err(http_status(
+                response.status,
+                &String::from_utf8_lossy(&body),
+                label,
+            ));
+        }
+    };
+    match envelope {
+        Some(envelope) if envelope.status == "error" => Err(ProbeError::Prometheus {
+            status: response.status,
+            error_type: envelope.error_type.unwrap_or_default(),
+            error: envelope.error.unwrap_or_default(),
+            message: format!("{label} failed: {}", excerpt(&body)),
+        }),
+        Some(envelope) if envelope.status == "success" && success => Ok(body),
+        _ if !success => Err(http_status(response.status, &body, label)),
+        Some(_) => Err(ProbeError::bad_response(
+            BadResponseKind::UnexpectedShape,
+            format!(
+                "{label} failed: the answer is JSON but not a Prometheus API answer (no \"status\": \"success\"): {}",
+                excerpt(&body)
+            ),
+        )),
+        None if is_json(body.as_bytes()) => Err(ProbeError::bad_response(
+            BadResponseKind::UnexpectedShape,
+            format!(
+                "{label} failed: the answer is JSON but not a Prometheus API answer: {}",
+                excerpt(&body)
+            ),
+        )),
+        None => Err(ProbeError::bad_response(
+            BadResponseKind::NotJson,
+            format!(
+                "{label} failed: the answer is not JSON; is the base URL a Prometheus API? It began: {}",
+                excerpt(&body)
+            ),
+        )),
+    }
+}
+
+fn is_json(body: &[u8]) -> bool {
+    serde_json::from_slice::<serde::de::IgnoredAny>(body).is_ok()
+}
+
+fn http_status(status: u16, body: &str, label: &str) -> ProbeError {
+    let body = excerpt(body).to_string();
+    let message = if body.trim().is_empty() {
+        format!("{label} failed: HTTP {status} with an empty body")
+    } else {
+        format!("{label} failed: {body}")
+    };
+    ProbeError::HttpStatus {
+        status,
+        body,
+        message,
+    }
+}
+
+/// The start of `text`, cut on a character boundary.
+fn excerpt(text: &str) -> &str {
+    if text.len() <= EXCERPT_BYTES {
+        return text;
+    }
+    let mut end = EXCERPT_BYTES;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+#[derive(Deserialize)]
+struct Answer<T> {
+    data: T,
+}
+
+#[derive(Deserialize)]
+#[serde(tag = "resultType", content = "result", rename_all = "lowercase")]
+enum InstantData {
+    Vector(Vec<InstantSample>),
+    Scalar((f64, String)),
+    String(serde::de::IgnoredAny),
+    Matrix(serde::de::IgnoredAny),
+}
+
+#[derive(Deserialize)]
+struct InstantSample {
+    #[serde(default)]
+    value: Option<(f64, String)>,
+}
+
+#[derive(Deserialize)]
+struct RangeData {
+    #[serde(rename = "resultType")]
+    result_type: String,
+    result: Vec<RangeSeries>,
+}
+
+#[derive(Deserialize)]
+struct RangeSeries {
+    #[serde(default)]
+    metric: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    values: Vec<(f64, String)>,
+}
+
+/// The one number of an instant query's result: a scalar, or a vector with
+/// exactly one series. An empty vector gives `default`, or an error.
+pub fn single_value(body: &str, query: &str, default: Option<f64>) -> Result<f64, ProbeError> {
+    let answer: Answer<InstantData> = serde_json::from_str(body).map_err(|e| unexpected(&e))?;
+    match answer.data {
+        InstantData::Scalar((_, value)) => parse_sample(&value),
+        InstantData::Vector(samples) => match samples.as_slice() {
+            [] => default.ok_or_else(|| {
+                ProbeError::ResultShape(format!(
+                    "the query {query} returned no series, so there is no value; give a default to read this as a number, or check that the metric exists"
+                ))
+            }),
+            [sample] => match &sample.value {
+                Some((_, value)) => parse_sample(value),
+                None => Err(ProbeError::ResultShape(format!(
+                    "the query {query} returned a native histogram, not a number; use histogram_quantile(), histogram_sum() or histogram_count()"
+                ))),
+            },
+            several => Err(ProbeError::ResultShape(format!(
+                "the query {query} returned {} series, but one number was asked for; aggregate them, for example sum({query}) or max({query})",
+                several.len()
+            ))),
+        },
+        InstantData::String(_) => Err(ProbeError::ResultShape(format!(
+            "the query {query} returned a string, not a number"
+        ))),
+        InstantData::Matrix(_) => Err(ProbeError::ResultShape(format!(
+            "the query {query} returned a range vector; an instant query for one number needs an instant vector or a scalar"
+        ))),
+    }
+}
+
+/// The sample values of the one series a range query returned.
+pub fn single_series_values(body: &str, query: &str) -> Result<Vec<f64>, ProbeError> {
+    let answer: Answer<RangeData> = serde_json::from_str(body).map_err(|e| unexpected(&e))?;
+    if answer.data.result_type != "matrix" {
+        return Err(ProbeError::ResultShape(format!(
+            "the query {query} returned a {} over a range, not a matrix",
+            answer.data.result_type
+        )));
+    }
+    match answer.data.result.as_slice() {
+        [] => Err(ProbeError::ResultShape(format!(
+            "the query {query} returned no series over the window, so there is nothing to average; check that the metric exists and the window covers its data"
+        ))),
+        [series] if series.values.is_empty() => Err(ProbeError::ResultShape(format!(
+            "the query {query} returned a series with no samples over the window"
+        ))),
+        [series] => series.values.iter().map(|(_, v)| parse_sample(v)).collect(),
+        several => Err(ProbeError::ResultShape(format!(
+            "the query {query} returned {} series (the first: {}); a mean needs one, so aggregate them, for example avg({query})",
+            several.len(),
+            serde_json::Value::Object(several[0].metric.clone())
+        ))),
+    }
+}
+
+/// Prometheus writes sample values as text: `1`, `0.25`, `NaN`, `+Inf`.
+fn parse_sample(text: &str) -> Result<f64, ProbeError> {
+    text.parse::<f64>().map_err(|_| {
+        ProbeError::bad_response(
+            BadResponseKind::UnexpectedShape,
+            format!("the sample value '{text}' is not a number"),
+        )
+    })
+}
+
+fn unexpected(error: &serde_json::Error) -> ProbeError {
+    ProbeError::bad_response(
+        BadResponseKind::UnexpectedShape,
+        format!("the answer's data is not shaped as Prometheus documents it: {error}"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LABEL: &str = "Prometheus query {'query': 'up'}";
+
+    fn answer(status: u16, body: &str) -> Result<String, ProbeError> {
+        check_envelope(
+            HttpResponse {
+                status,
+                body: body.as_bytes().to_vec(),
+            },
+            LABEL,
+        )
+    }
+
+    #[test]
+    fn success_body_is_returned_unchanged() {
+        let body =
+            r#"{"status":"success","data":{"resultType":"vector","result":[]},"warnings":["w"]}"#;
+        assert_eq!(answer(200, body).unwrap(), body);
+    }
+
+    #[test]
+    fn error_status_is_an_error_whatever_the_http_status() {
+        let body = r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#;
+        for status in [200, 400, 422, 503] {
+            assert_eq!(
+                answer(status, body).unwrap_err(),
+                ProbeError::Prometheus {
+                    status,
+                    error_type: "bad_data".into(),
+                    error: "parse error".into(),
+                    message: format!("{LABEL} failed: {body}"),
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn non_json_answers() {
+        assert!(matches!(
+            answer(502, "<html>Bad Gateway</html>").unwrap_err(),
+            ProbeError::HttpStatus { status: 502, ref body, ref message }
+                if body == "<html>Bad Gateway</html>" && message == &format!("{LABEL} failed: <html>Bad Gateway</html>")
+        ));
+        assert!(matches!(
+            answer(200, "<html>hello</html>").unwrap_err(),
+            ProbeError::BadResponse {
+                kind: BadResponseKind::NotJson,
+                ..
+            }
+        ));
+        assert!(matches!(
+            answer(200, "[1,2]").unwrap_err(),
+            ProbeError::BadResponse {
+                kind: BadResponseKind::UnexpectedShape,
+                ..
+            }
+        ));
+        let not_utf8 = check_envelope(
+            HttpResponse {
+                status: 200,
+                body: vec![b'{', 0xff, 0xfe],
+            },
+            LABEL,
+        );
+        assert!(matches!(
+            not_utf8.unwrap_err(),
+            ProbeError::BadResponse {
+                kind: BadResponseKind::NotUtf8,
+                ..
+            }
+        ));
+        assert!(matches!(
+            answer(404, "").unwrap_err(),
+            ProbeError::HttpStatus { status: 404, .. }
+        ));
+    }
+
+    #[test]
+    fn long_bodies_are_cut_on_a_character_boundary() {
+        let body = "é".repeat(2000);
+        let ProbeError::HttpStatus { body: excerpt, .. } = answer(500, &body).unwrap_err() else {
+            panic!("expected an HTTP status error")
+        };
+        assert!(excerpt.len() <= 1024 && excerpt.chars().all(|c| c == 'é'));
+    }
+
+    #[test]
+    fn single_values() {
+        let vector = |values: &[&str]| {
+            let series: Vec<String> = values
+                .iter()
+                .map(|v| format!(r#"{{"metric":{{}},"value":[1795336232.249,"{v}"]}}"#))
+                .collect();
+            format!(
+                r#"{{"status":"success","data":{{"resultType":"vector","result":[{}]}}}}"#,
+                series.join(",")
+            )
+        };
+        assert_eq!(single_value(&vector(&["0.25"]), "q", None).unwrap(), 0.25);
+        assert!(single_value(&vector(&["NaN"]), "q", None).unwrap().is_nan());
+        assert_eq!(
+            single_value(&vector(&["+Inf"]), "q", None).unwrap(),
+            f64::INFINITY
+        );
+        assert_eq!(
+            single_value(&vector(&["-Inf"]), "q", None).unwrap(),
+            f64::NEG_INFINITY
+        );
+        assert_eq!(single_value(&vector(&[]), "q", Some(0.0)).unwrap(), 0.0);
+        assert!(
+            matches!(single_value(&vector(&[]), "q", None), Err(ProbeError::ResultShape(m)) if m.contains("no series"))
+        );
+        assert!(
+            matches!(single_value(&vector(&["1", "2"]), "q", None), Err(ProbeError::ResultShape(m)) if m.contains("sum(q)"))
+        );
+        let scalar =
+            r#"{"status":"success","data":{"resultType":"scalar","result":[1795336232.253,"2"]}}"#;
+        assert_eq!(single_value(scalar, "1+1", None).unwrap(), 2.0);
+        let string = r#"{"status":"success","data":{"resultType":"string","result":[1795336232.256,"hello"]}}"#;
+        assert!(matches!(
+            single_value(string, "q", None),
+            Err(ProbeError::ResultShape(_))
+        ));
+    }
+
+    #[test]
+    fn series_values() {
+        let matrix = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"p"},"values":[[1,"1"],[2,"3"]]}]}}"#;
+        assert_eq!(single_series_values(matrix, "q").unwrap(), vec![1.0, 3.0]);
+        let empty = r#"{"status":"success","data":{"resultType":"matrix","result":[]}}"#;
+        assert!(
+            matches!(single_series_values(empty, "q"), Err(ProbeError::ResultShape(m)) if m.contains("no series"))
+        );
+        let two = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"a":"1"},"values":[[1,"1"]]},{"metric":{"a":"2"},"values":[[1,"1"]]}]}}"#;
+        assert!(
+            matches!(single_series_values(two, "q"), Err(ProbeError::ResultShape(m)) if m.contains("2 series") && m.contains("avg(q)"))
+        );
+    }
+}
