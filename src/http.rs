@@ -197,17 +197,20 @@ fn from_stream_error(error: StreamError, request: &HttpRequest, phase: Phase) ->
             format!("the connection to {} closed early", request.url()),
         ),
         StreamError::LastOperationFailed(io_error) => {
-            match wasip2::http::types::http_error_code(&io_error) {
-                Some(code) => from_error_code(&code, request, phase),
-                None => ProbeError::transport(
-                    TransportFailure::ConnectionLost,
-                    format!(
-                        "the connection to {} failed: {}",
-                        request.url(),
-                        io_error.to_debug_string()
-                    ),
-                ),
+            if let Some(code) = wasip2::http::types::http_error_code(&io_error) {
+                return from_error_code(&code, request, phase);
             }
+            // Some hosts (wasmtime-wasi-http 48 among them) report body
+            // errors without an error code; their text is all there is.
+            let text = io_error.to_debug_string();
+            let lower = text.to_ascii_lowercase();
+            if lower.contains("timeout") || lower.contains("timed out") {
+                return from_error_code(&ErrorCode::ConnectionReadTimeout, request, phase);
+            }
+            ProbeError::transport(
+                TransportFailure::ConnectionLost,
+                format!("the connection to {} failed: {text}", request.url()),
+            )
         }
     }
 }

@@ -6,6 +6,7 @@ wasmtime::component::bindgen!({
     path: "../wit",
     world: "chaosprometheus",
     exports: { default: async },
+    additional_derives: [PartialEq],
     with: {
         "wasi:io": wasmtime_wasi::p2::bindings::io,
         "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
