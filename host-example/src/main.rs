@@ -86,14 +86,16 @@ struct GlobalOptions {
 enum Command {
     /// Run an instant query and print Prometheus's JSON answer
     Query {
-        /// The PromQL expression
+        /// The PromQL expression (it may start with '-')
+        #[arg(allow_hyphen_values = true)]
         promql: String,
         #[command(flatten)]
         instant: InstantArgs,
     },
     /// Run a range query and print Prometheus's JSON answer
     QueryRange {
-        /// The PromQL expression
+        /// The PromQL expression (it may start with '-')
+        #[arg(allow_hyphen_values = true)]
         promql: String,
         /// Start of the range, a time expression
         #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
@@ -112,7 +114,8 @@ enum Command {
     /// Run an instant query and print its one number (a scalar, or a vector
     /// with exactly one series)
     QueryValue {
-        /// The PromQL expression
+        /// The PromQL expression (it may start with '-')
+        #[arg(allow_hyphen_values = true)]
         promql: String,
         #[command(flatten)]
         instant: InstantArgs,
