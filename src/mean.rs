@@ -31,7 +31,8 @@ pub fn mean(kind: MeanKind, samples: &[f64]) -> Result<f64, ProbeError> {
     match kind {
         MeanKind::Arithmetic => Ok(samples.iter().sum::<f64>() / count),
         MeanKind::Geometric => {
-            if let Some(bad) = samples.iter().find(|x| !(**x > 0.0)) {
+            // NaN is not above zero either.
+            if let Some(bad) = samples.iter().find(|x| x.is_nan() || **x <= 0.0) {
                 return Err(ProbeError::ResultShape(format!(
                     "the geometric mean needs samples above zero, but one is {bad}"
                 )));
