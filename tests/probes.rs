@@ -61,6 +61,20 @@ fn probe_error(result: Result<impl std::fmt::Debug, CallError>) -> ProbeError {
     }
 }
 
+/// The sample values of the first series of a range answer.
+fn sample_values(body: &str) -> Vec<f64> {
+    json(body)["data"]["result"][0]["values"]
+        .as_array()
+        .expect("a matrix answer")
+        .iter()
+        .map(|pair| pair[1].as_str().unwrap().parse().unwrap())
+        .collect()
+}
+
+fn arithmetic_mean(samples: &[f64]) -> f64 {
+    samples.iter().sum::<f64>() / samples.len() as f64
+}
+
 fn scalar_value(body: &str) -> f64 {
     let answer = json(body);
     assert_eq!(answer["data"]["resultType"], "scalar", "{body}");
@@ -541,22 +555,16 @@ async fn compute_mean_matches_the_raw_range_samples_for_every_kind() {
     // Varies with the evaluation time, so every mean is different.
     let query = "time() % 7 + 1";
     let end = "2026-11-22T08:30:00Z";
-    let raw = json(
+    let samples = sample_values(
         &host
             .query_interval(&e, &range(query, "2026-11-22T08:25:00Z", end, Some("10")))
             .await
             .unwrap(),
     );
-    let samples: Vec<f64> = raw["data"]["result"][0]["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|pair| pair[1].as_str().unwrap().parse().unwrap())
-        .collect();
     assert_eq!(samples.len(), 31);
     let n = samples.len() as f64;
     let expected = [
-        (MeanKind::Arithmetic, samples.iter().sum::<f64>() / n),
+        (MeanKind::Arithmetic, arithmetic_mean(&samples)),
         (
             MeanKind::Geometric,
             (samples.iter().map(|x| x.ln()).sum::<f64>() / n).exp(),
@@ -683,7 +691,7 @@ async fn nodes_cpu_usage_mean_averages_backfilled_node_data() {
         .nodes_cpu_usage_mean(&e, &default_window)
         .await
         .unwrap();
-    let day = json(
+    let day = sample_values(
         &host
             .query_interval(
                 &e,
@@ -692,13 +700,7 @@ async fn nodes_cpu_usage_mean_averages_backfilled_node_data() {
             .await
             .unwrap(),
     );
-    let samples: Vec<f64> = day["data"]["result"][0]["values"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|pair| pair[1].as_str().unwrap().parse().unwrap())
-        .collect();
-    let want = samples.iter().sum::<f64>() / samples.len() as f64;
+    let want = arithmetic_mean(&day);
     assert!(
         (mean - want).abs() <= 1e-9 * want,
         "default window: {mean} != {want}"
