@@ -2,8 +2,14 @@
 //! types, call the plain-Rust probes with the `wasi:http` transport and the
 //! wall clock, and convert the result back.
 
+use std::cell::RefCell;
+use std::time::Duration;
+
 use jiff::Timestamp;
 
+use crate::control::{
+    self, ActivityKind, ActivityOutcome, ActivityStatus, Clock, PushReport, RunStatus, Settings,
+};
 use crate::error::{BadResponseKind, ProbeError, TransportFailure};
 use crate::http::WasiHttp;
 use crate::mean::MeanKind;
@@ -22,11 +28,13 @@ mod bindings {
             "wasi:io/streams@0.2.12": wasip2::io::streams,
             "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
             "wasi:clocks/wall-clock@0.2.12": wasip2::clocks::wall_clock,
+            "wasi:random/random@0.2.12": wasip2::random::random,
         },
     });
 }
 
 use bindings::chaostoolkit::prometheus::types as wit;
+use bindings::exports::chaostoolkit::prometheus::controls as wit_controls;
 use bindings::exports::chaostoolkit::prometheus::probes as wit_probes;
 
 struct Component;
@@ -85,6 +93,96 @@ impl wit_probes::Guest for Component {
     ) -> Result<f64, wit::ProbeError> {
         plain::nodes_cpu_usage_mean(&mut WasiHttp, &endpoint.into(), &window.into(), now())
             .map_err(Into::into)
+    }
+}
+
+impl wit_controls::Guest for Component {
+    type Run = RunResource;
+}
+
+/// One experiment run's control state, behind the WIT `run` resource.
+struct RunResource(RefCell<control::Run>);
+
+impl wit_controls::GuestRun for RunResource {
+    fn configure(
+        settings: wit_controls::ControlSettings,
+    ) -> Result<wit_controls::Run, wit::ProbeError> {
+        let run = control::Run::configure(settings.into(), random_trace_id)?;
+        Ok(wit_controls::Run::new(RunResource(RefCell::new(run))))
+    }
+
+    fn trace_id(&self) -> String {
+        self.0.borrow().trace_id.clone()
+    }
+
+    fn experiment_ref(&self) -> String {
+        self.0.borrow().experiment_ref.clone()
+    }
+
+    fn grouping_key(&self) -> Vec<(String, String)> {
+        self.0.borrow().grouping_key.clone()
+    }
+
+    fn push_url(&self) -> String {
+        self.0.borrow().push_url()
+    }
+
+    fn before_experiment(&self) -> Result<wit_controls::PushReport, wit::ProbeError> {
+        let run = self.0.borrow();
+        let body = run.before_body();
+        run.push(&mut WasiHttp, &mut MonotonicClock::start(), body)
+            .map(Into::into)
+            .map_err(Into::into)
+    }
+
+    fn after_activity(&self, outcome: wit_controls::ActivityOutcome) {
+        self.0.borrow_mut().record_activity(outcome.into());
+    }
+
+    fn after_experiment(
+        &self,
+        status: wit_controls::RunStatus,
+        deviated: bool,
+        duration_seconds: f64,
+    ) -> Result<wit_controls::PushReport, wit::ProbeError> {
+        let run = self.0.borrow();
+        let created = now().as_duration().as_secs_f64();
+        let body = run.after_body(status.into(), deviated, duration_seconds, created);
+        run.push(&mut WasiHttp, &mut MonotonicClock::start(), body)
+            .map(Into::into)
+            .map_err(Into::into)
+    }
+}
+
+/// 32 lowercase hex characters from the host's random source.
+fn random_trace_id() -> String {
+    wasip2::random::random::get_random_bytes(16)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Time since a push began, and pauses between its tries.
+struct MonotonicClock {
+    started: u64,
+}
+
+impl MonotonicClock {
+    fn start() -> MonotonicClock {
+        MonotonicClock {
+            started: wasip2::clocks::monotonic_clock::now(),
+        }
+    }
+}
+
+impl Clock for MonotonicClock {
+    fn elapsed(&self) -> Duration {
+        Duration::from_nanos(wasip2::clocks::monotonic_clock::now().saturating_sub(self.started))
+    }
+
+    fn pause(&mut self, duration: Duration) {
+        let nanos = u64::try_from(duration.as_nanos()).unwrap_or(u64::MAX);
+        wasip2::clocks::monotonic_clock::subscribe_duration(nanos).block();
     }
 }
 
@@ -203,6 +301,64 @@ impl From<ProbeError> for wit::ProbeError {
             }
             ProbeError::ResultShape(m) => wit::ProbeError::ResultShape(m),
             ProbeError::Other(m) => wit::ProbeError::Other(m),
+        }
+    }
+}
+
+impl From<wit_controls::ControlSettings> for Settings {
+    fn from(s: wit_controls::ControlSettings) -> Self {
+        Settings {
+            pushgateway_url: s.pushgateway_url,
+            job: s.job,
+            grouping_key: s.grouping_key,
+            trace_id: s.trace_id,
+            experiment_ref: s.experiment_ref,
+            experiment: s.experiment,
+            configuration: s.configuration,
+            lib_version: s.lib_version,
+            activity_metrics: s.activity_metrics,
+            keep_runs: s.keep_runs,
+            headers: s.headers,
+            connect_timeout_ms: s.connect_timeout_ms,
+            request_timeout_ms: s.request_timeout_ms,
+        }
+    }
+}
+
+impl From<wit_controls::RunStatus> for RunStatus {
+    fn from(status: wit_controls::RunStatus) -> Self {
+        match status {
+            wit_controls::RunStatus::Completed => RunStatus::Completed,
+            wit_controls::RunStatus::Failed => RunStatus::Failed,
+            wit_controls::RunStatus::Aborted => RunStatus::Aborted,
+            wit_controls::RunStatus::Interrupted => RunStatus::Interrupted,
+        }
+    }
+}
+
+impl From<wit_controls::ActivityOutcome> for ActivityOutcome {
+    fn from(o: wit_controls::ActivityOutcome) -> Self {
+        ActivityOutcome {
+            name: o.name,
+            kind: match o.kind {
+                wit_controls::ActivityKind::Probe => ActivityKind::Probe,
+                wit_controls::ActivityKind::Action => ActivityKind::Action,
+            },
+            status: match o.status {
+                wit_controls::ActivityStatus::Succeeded => ActivityStatus::Succeeded,
+                wit_controls::ActivityStatus::Failed => ActivityStatus::Failed,
+            },
+            duration_seconds: o.duration_seconds,
+        }
+    }
+}
+
+impl From<PushReport> for wit_controls::PushReport {
+    fn from(r: PushReport) -> Self {
+        wit_controls::PushReport {
+            url: r.url,
+            attempts: r.attempts,
+            bytes: r.bytes,
         }
     }
 }

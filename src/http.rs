@@ -242,7 +242,7 @@ fn from_error_code(code: &ErrorCode, request: &HttpRequest, phase: Phase) -> Pro
         | ErrorCode::DestinationUnavailable
         | ErrorCode::DestinationIpUnroutable => (
             Kind::ConnectionRefused,
-            format!("connection refused by {url}: is Prometheus running and listening there?"),
+            format!("connection refused by {url}: is the server running and listening there?"),
         ),
         ErrorCode::ConnectionTimeout => (
             Kind::Timeout,

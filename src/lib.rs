@@ -5,10 +5,12 @@
 //! `component` (the WIT bindings) and `http` (the one module that talks
 //! `wasi:http`) exist solely in the wasm build.
 
+pub mod control;
 pub mod duration;
 pub mod error;
 pub mod mean;
 pub mod probes;
+pub mod python;
 pub mod request;
 pub mod response;
 pub mod time_expr;

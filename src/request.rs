@@ -2,6 +2,7 @@
 //! a GET like upstream's, or a form POST when the URL would be too long.
 
 use crate::error::ProbeError;
+use crate::python::repr_str;
 
 /// Used when the caller gives no base URL, as upstream does.
 pub const DEFAULT_BASE_URL: &str = "http://localhost:9090";
@@ -312,42 +313,12 @@ pub fn python_dict(params: &[(&str, &str)]) -> String {
             let value = if numeric {
                 value.to_string()
             } else {
-                python_str(value)
+                repr_str(value)
             };
-            format!("{}: {value}", python_str(name))
+            format!("{}: {value}", repr_str(name))
         })
         .collect();
     format!("{{{}}}", items.join(", "))
-}
-
-/// Python's `repr()` of a string.
-fn python_str(text: &str) -> String {
-    let quote = if text.contains('\'') && !text.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push(quote);
-    for c in text.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 #[cfg(test)]

@@ -18,6 +18,9 @@ pub use chaostoolkit::prometheus::types::{
     BadResponse, BadResponseKind, Endpoint, HttpStatusError, ProbeError, PrometheusError,
     TransportError, TransportFailure,
 };
+pub use exports::chaostoolkit::prometheus::controls::{
+    ActivityKind, ActivityOutcome, ActivityStatus, ControlSettings, PushReport, RunStatus,
+};
 pub use exports::chaostoolkit::prometheus::probes::{
     InstantQuery, MeanKind, MeanWindow, RangeQuery,
 };

@@ -23,6 +23,9 @@ pub enum CallError {
     /// The component trapped for another reason (a bug in the component).
     #[error("the component trapped: {0}")]
     Trap(String),
+    /// A control run whose instance an earlier trap or deadline stopped.
+    #[error("this control run was stopped by an earlier failure ({0}); start a new run")]
+    RunStopped(String),
     /// The host could not set up the call.
     #[error("the host could not run the component: {0:#}")]
     Host(wasmtime::Error),
@@ -38,6 +41,7 @@ impl CallError {
             CallError::CpuCap { .. } => "cpu-cap".into(),
             CallError::Deadline(_) => "deadline".into(),
             CallError::Trap(_) => "trap".into(),
+            CallError::RunStopped(_) => "run-stopped".into(),
             CallError::Host(_) => "host".into(),
         }
     }

@@ -5,13 +5,14 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::component::{Component, Linker, ResourceAny, ResourceTable};
 use wasmtime::{Config, Engine, Store, Trap};
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::bindings::{
-    Chaosprometheus, ChaosprometheusPre, Endpoint, InstantQuery, MeanWindow, ProbeError, RangeQuery,
+    ActivityOutcome, Chaosprometheus, ChaosprometheusPre, ControlSettings, Endpoint, InstantQuery,
+    MeanWindow, ProbeError, PushReport, RangeQuery, RunStatus,
 };
 use crate::cache;
 use crate::error::CallError;
@@ -205,6 +206,39 @@ impl ProbeHost {
         .await
     }
 
+    /// Starts the control for one experiment run (upstream's
+    /// `configure_control`). The run keeps its own instance until dropped;
+    /// the host's policy must allow its Pushgateway.
+    pub async fn start_run(&self, settings: &ControlSettings) -> Result<ControlRun, CallError> {
+        let mut store = self.new_store()?;
+        let limits = self.limits;
+        let started = bounded(limits.deadline, async {
+            let guest = self.pre.instantiate_async(&mut store).await?;
+            let controls = guest.chaostoolkit_prometheus_controls();
+            let run = match controls.run().call_configure(&mut store, settings).await? {
+                Ok(run) => run,
+                Err(error) => return Ok(Err(error)),
+            };
+            let identity = RunIdentity {
+                trace_id: controls.run().call_trace_id(&mut store, run).await?,
+                experiment_ref: controls.run().call_experiment_ref(&mut store, run).await?,
+                grouping_key: controls.run().call_grouping_key(&mut store, run).await?,
+                push_url: controls.run().call_push_url(&mut store, run).await?,
+            };
+            Ok(Ok((guest, run, identity)))
+        })
+        .await;
+        let (guest, run, identity) = settle(started, &store, &limits)?;
+        Ok(ControlRun {
+            store,
+            guest,
+            run,
+            identity,
+            limits,
+            stopped: None,
+        })
+    }
+
     fn new_store(&self) -> Result<Store<CallState>, CallError> {
         let state = CallState {
             wasi: WasiCtxBuilder::new().build(),
@@ -240,28 +274,136 @@ impl ProbeHost {
             call(&mut store, &guest).await
         };
         let outcome = bounded(self.limits.deadline, run).await;
-        match outcome {
-            None => Err(CallError::Deadline(self.limits.deadline)),
-            Some(Ok(Ok(value))) => Ok(value),
-            Some(Ok(Err(probe_error))) => Err(CallError::Probe(probe_error)),
-            Some(Err(trap)) => Err(self.explain_trap(&store, trap)),
-        }
+        settle(outcome, &store, &self.limits)
+    }
+}
+
+/// Who a control run is: fixed when it is configured.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunIdentity {
+    pub trace_id: String,
+    pub experiment_ref: String,
+    pub grouping_key: Vec<(String, String)>,
+    pub push_url: String,
+}
+
+/// The control of one experiment run, holding the component's `run`
+/// resource in its own instance. Each call gets the full CPU budget and
+/// deadline; a trap or a deadline stops the run, and later calls say so.
+pub struct ControlRun {
+    store: Store<CallState>,
+    guest: Chaosprometheus,
+    run: ResourceAny,
+    identity: RunIdentity,
+    limits: CallLimits,
+    stopped: Option<String>,
+}
+
+impl ControlRun {
+    pub fn identity(&self) -> &RunIdentity {
+        &self.identity
     }
 
-    fn explain_trap(&self, store: &Store<CallState>, error: wasmtime::Error) -> CallError {
-        if let Some(requested) = store.data().memory.refused {
-            return CallError::MemoryCap {
-                limit: self.limits.memory_bytes,
-                requested,
-            };
+    /// Pushes "in progress".
+    pub async fn before_experiment(&mut self) -> Result<PushReport, CallError> {
+        self.call(async |store, guest, run| {
+            guest
+                .chaostoolkit_prometheus_controls()
+                .run()
+                .call_before_experiment(store, run)
+                .await
+        })
+        .await
+    }
+
+    /// Records one activity's outcome for the activity families.
+    pub async fn after_activity(&mut self, outcome: &ActivityOutcome) -> Result<(), CallError> {
+        self.call(async |store, guest, run| {
+            guest
+                .chaostoolkit_prometheus_controls()
+                .run()
+                .call_after_activity(store, run, outcome)
+                .await
+                .map(Ok)
+        })
+        .await
+    }
+
+    /// Pushes the run's result.
+    pub async fn after_experiment(
+        &mut self,
+        status: RunStatus,
+        deviated: bool,
+        duration_seconds: f64,
+    ) -> Result<PushReport, CallError> {
+        self.call(async |store, guest, run| {
+            guest
+                .chaostoolkit_prometheus_controls()
+                .run()
+                .call_after_experiment(store, run, status, deviated, duration_seconds)
+                .await
+        })
+        .await
+    }
+
+    async fn call<R>(
+        &mut self,
+        call: impl AsyncFnOnce(
+            &mut Store<CallState>,
+            &Chaosprometheus,
+            ResourceAny,
+        ) -> wasmtime::Result<Result<R, ProbeError>>,
+    ) -> Result<R, CallError> {
+        if let Some(why) = &self.stopped {
+            return Err(CallError::RunStopped(why.clone()));
         }
-        match error.downcast_ref::<Trap>() {
-            Some(Trap::OutOfFuel) => CallError::CpuCap {
-                fuel: self.limits.fuel,
-            },
-            Some(trap) => CallError::Trap(format!("{trap}: {error:?}")),
-            None => CallError::Host(error),
+        self.store
+            .set_fuel(self.limits.fuel)
+            .map_err(CallError::Host)?;
+        let outcome = bounded(
+            self.limits.deadline,
+            call(&mut self.store, &self.guest, self.run),
+        )
+        .await;
+        let result = settle(outcome, &self.store, &self.limits);
+        if let Err(error) = &result {
+            if !matches!(error, CallError::Probe(_)) {
+                self.stopped = Some(error.to_string());
+            }
         }
+        result
+    }
+}
+
+/// How a bounded call ended: its value, the probe's error, or what stopped it.
+fn settle<R>(
+    outcome: Option<wasmtime::Result<Result<R, ProbeError>>>,
+    store: &Store<CallState>,
+    limits: &CallLimits,
+) -> Result<R, CallError> {
+    match outcome {
+        None => Err(CallError::Deadline(limits.deadline)),
+        Some(Ok(Ok(value))) => Ok(value),
+        Some(Ok(Err(probe_error))) => Err(CallError::Probe(probe_error)),
+        Some(Err(trap)) => Err(explain_trap(store, limits, trap)),
+    }
+}
+
+fn explain_trap(
+    store: &Store<CallState>,
+    limits: &CallLimits,
+    error: wasmtime::Error,
+) -> CallError {
+    if let Some(requested) = store.data().memory.refused {
+        return CallError::MemoryCap {
+            limit: limits.memory_bytes,
+            requested,
+        };
+    }
+    match error.downcast_ref::<Trap>() {
+        Some(Trap::OutOfFuel) => CallError::CpuCap { fuel: limits.fuel },
+        Some(trap) => CallError::Trap(format!("{trap}: {error:?}")),
+        None => CallError::Host(error),
     }
 }
 

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use chaosprometheus_host::{
-    cache, Authority, CallError, ComponentSource, Endpoint, HostConfig, InstantQuery,
-    OutboundPolicy, ProbeError, ProbeHost, RangeQuery,
+    cache, Authority, CallError, ComponentSource, ControlSettings, Endpoint, HostConfig,
+    InstantQuery, OutboundPolicy, ProbeError, ProbeHost, PushReport, RangeQuery, RunStatus,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -123,6 +123,83 @@ enum Command {
         #[arg(long, value_name = "NUMBER", allow_hyphen_values = true)]
         default: Option<f64>,
     },
+    /// Record one experiment run in a Pushgateway, as the chaosprometheus.metrics
+    /// control does: push "in progress", then the run's result
+    #[command(after_help = PUSH_RUN_HELP)]
+    PushRun(PushRunArgs),
+}
+
+const PUSH_RUN_HELP: &str = "\
+The experiment reference (label chaostoolkit_experiment_ref, and the default
+grouping key) is --experiment-ref, or the hash Chaos Toolkit computes for
+--experiment FILE (with \"dry\": null added, as `chaos run` does). Only the
+Pushgateway's authority (plus --allow-host) is reachable; --prometheus-url is
+not used. A push is tried up to 3 times; a push that still fails is a warning
+(exit 0) unless --strict.";
+
+#[derive(Args)]
+struct PushRunArgs {
+    /// How the run ended
+    #[arg(long, value_enum)]
+    status: StatusArg,
+    /// How long the run took, in seconds (1.5) or as a duration (1m30s)
+    #[arg(long, value_name = "DUR", value_parser = parse_duration)]
+    duration: Duration,
+    /// The run deviated from its steady state
+    #[arg(long)]
+    deviated: bool,
+    /// The experiment file (JSON), for the default experiment reference
+    #[arg(long, value_name = "FILE", required_unless_present = "experiment_ref")]
+    experiment: Option<PathBuf>,
+    /// The experiment reference, instead of the experiment's hash
+    #[arg(long, value_name = "REF")]
+    experiment_ref: Option<String>,
+    /// The Pushgateway's base URL
+    #[arg(
+        long,
+        env = "CHAOSPROM_PUSHGATEWAY_URL",
+        default_value = "http://localhost:9091",
+        value_name = "URL"
+    )]
+    pushgateway_url: String,
+    /// The job the run is pushed under
+    #[arg(long, default_value = "chaostoolkit")]
+    job: String,
+    /// A grouping key pair, replacing the default
+    /// chaostoolkit_experiment_ref=<ref>. Repeatable
+    #[arg(long = "grouping-key", value_name = "KEY=VALUE", value_parser = parse_pair)]
+    grouping_key: Vec<(String, String)>,
+    /// The run's trace id [default: 32 random hex characters]
+    #[arg(long, value_name = "ID")]
+    trace_id: Option<String>,
+    /// Keep every run in its own group (adds the trace id to the grouping key)
+    #[arg(long)]
+    keep_runs: bool,
+    /// The chaostoolkit_lib_version label
+    #[arg(long, value_name = "VERSION", default_value = concat!("chaosprom-", env!("CARGO_PKG_VERSION")))]
+    lib_version: String,
+    /// Exit 1 when a push fails, instead of warning
+    #[arg(long)]
+    strict: bool,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum StatusArg {
+    Completed,
+    Failed,
+    Aborted,
+    Interrupted,
+}
+
+impl From<StatusArg> for RunStatus {
+    fn from(status: StatusArg) -> Self {
+        match status {
+            StatusArg::Completed => RunStatus::Completed,
+            StatusArg::Failed => RunStatus::Failed,
+            StatusArg::Aborted => RunStatus::Aborted,
+            StatusArg::Interrupted => RunStatus::Interrupted,
+        }
+    }
 }
 
 #[derive(Args)]
@@ -151,7 +228,12 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> ExitCode {
     let global = &cli.global;
-    let policy = match policy(global) {
+    // A control reaches only its Pushgateway; probes only Prometheus.
+    let reachable = match &cli.command {
+        Command::PushRun(args) => ("--pushgateway-url", args.pushgateway_url.as_str()),
+        _ => ("--prometheus-url", global.prometheus_url.as_str()),
+    };
+    let policy = match policy(reachable, &global.allow_hosts) {
         Ok(policy) => policy,
         Err(message) => {
             eprintln!("error: {message}");
@@ -180,6 +262,7 @@ async fn run(cli: Cli) -> ExitCode {
     let endpoint = endpoint(global);
     let started = Instant::now();
     let outcome = match cli.command {
+        Command::PushRun(args) => return push_run(&host, args).await,
         Command::Query { promql, instant } => {
             host.query(&endpoint, &instant_query(promql, instant)).await
         }
@@ -218,13 +301,104 @@ async fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn policy(global: &GlobalOptions) -> Result<OutboundPolicy, String> {
-    let mut policy = OutboundPolicy::default();
-    policy.allow(
-        Authority::from_url(&global.prometheus_url)
-            .map_err(|e| format!("invalid --prometheus-url: {e}"))?,
+/// Performs the before and after pushes of one run.
+async fn push_run(host: &ProbeHost, args: PushRunArgs) -> ExitCode {
+    let experiment = match &args.experiment {
+        Some(path) => match read_experiment(path) {
+            Ok(json) => Some(json),
+            Err(message) => {
+                eprintln!("error: {message}");
+                return ExitCode::from(2);
+            }
+        },
+        None => None,
+    };
+    let settings = ControlSettings {
+        pushgateway_url: Some(args.pushgateway_url.clone()),
+        job: Some(args.job.clone()),
+        grouping_key: (!args.grouping_key.is_empty()).then(|| args.grouping_key.clone()),
+        trace_id: args.trace_id.clone(),
+        experiment_ref: args.experiment_ref.clone(),
+        experiment,
+        lib_version: Some(args.lib_version.clone()),
+        keep_runs: args.keep_runs,
+        ..ControlSettings::default()
+    };
+    let mut run = match host.start_run(&settings).await {
+        Ok(run) => run,
+        Err(error) => return fail(&error.kind(), &with_hint(&error)),
+    };
+    let identity = run.identity().clone();
+    let before = run.before_experiment().await;
+    let after = run
+        .after_experiment(
+            args.status.into(),
+            args.deviated,
+            args.duration.as_secs_f64(),
+        )
+        .await;
+    println!(
+        "run {} of experiment {} -> {}",
+        identity.trace_id, identity.experiment_ref, identity.push_url
     );
-    for extra in &global.allow_hosts {
+    let mut failed = false;
+    for (moment, outcome) in [("before", before), ("after", after)] {
+        match outcome {
+            Ok(report) => println!("  {moment}: {}", describe(&report)),
+            Err(error) => {
+                failed = true;
+                let level = if args.strict { "error" } else { "warning" };
+                eprintln!(
+                    "{level}[{}]: {moment} push: {}",
+                    error.kind(),
+                    with_hint(&error).replace('\n', " ")
+                );
+            }
+        }
+    }
+    if failed && args.strict {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn describe(report: &PushReport) -> String {
+    let tries = if report.attempts == 1 {
+        "1 try".to_string()
+    } else {
+        format!("{} tries", report.attempts)
+    };
+    format!("pushed {} bytes in {tries}", report.bytes)
+}
+
+/// The experiment as `chaos run` hashes it: with `"dry": null` added.
+fn read_experiment(path: &std::path::Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the experiment {}: {e}", path.display()))?;
+    let mut experiment: serde_json::Value = serde_json::from_str(&text)
+        .map_err(|e| format!("the experiment {} is not JSON: {e}", path.display()))?;
+    let Some(object) = experiment.as_object_mut() else {
+        return Err(format!(
+            "the experiment {} is not a JSON object",
+            path.display()
+        ));
+    };
+    object.entry("dry").or_insert(serde_json::Value::Null);
+    Ok(experiment.to_string())
+}
+
+fn parse_pair(text: &str) -> Result<(String, String), String> {
+    text.split_once('=')
+        .map(|(key, value)| (key.to_string(), value.to_string()))
+        .ok_or_else(|| format!("'{text}' is not KEY=VALUE"))
+}
+
+fn policy(reachable: (&str, &str), allow_hosts: &[String]) -> Result<OutboundPolicy, String> {
+    let (flag, url) = reachable;
+    let mut policy = OutboundPolicy::default();
+    policy.allow(Authority::from_url(url).map_err(|e| format!("invalid {flag}: {e}"))?);
+    for extra in allow_hosts {
         for authority in
             Authority::from_allow_host(extra).map_err(|e| format!("invalid --allow-host: {e}"))?
         {

@@ -246,3 +246,75 @@ pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
         .to_string();
     Some((status, body))
 }
+
+/// A real Pushgateway, persistence off.
+pub struct Pushgateway {
+    pub port: u16,
+    pub url: String,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Pushgateway {
+    pub fn start() -> Pushgateway {
+        let mut last_log = String::new();
+        for _attempt in 0..3 {
+            match Pushgateway::start_on(free_port()) {
+                Ok(gateway) => return gateway,
+                Err(log) => last_log = log,
+            }
+        }
+        panic!("the Pushgateway did not become ready; its log:\n{last_log}");
+    }
+
+    /// Starts on `port`; the log on failure.
+    pub fn start_on(port: u16) -> Result<Pushgateway, String> {
+        let binary = require_binary("prometheus-pushgateway", "prometheus-pushgateway");
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let log = dir.path().join("pushgateway.log");
+        let child = spawn_logged(
+            Command::new(binary)
+                .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                .arg("--log.level=warn"),
+            &log,
+        );
+        let mut gateway = Pushgateway {
+            port,
+            url: format!("http://127.0.0.1:{port}"),
+            child,
+            _dir: dir,
+        };
+        let ready = wait_until(Duration::from_secs(30), || {
+            if let Ok(Some(_)) = gateway.child.try_wait() {
+                return Some(false);
+            }
+            matches!(http_get(port, "/-/ready"), Some((200, _))).then_some(true)
+        });
+        if ready == Some(true) {
+            Ok(gateway)
+        } else {
+            Err(std::fs::read_to_string(&log).unwrap_or_default())
+        }
+    }
+
+    /// `/metrics` as text.
+    pub fn metrics(&self) -> String {
+        http_get(self.port, "/metrics")
+            .expect("the Pushgateway answers")
+            .1
+    }
+
+    /// The groups of `/api/v1/metrics`.
+    pub fn groups(&self) -> Vec<serde_json::Value> {
+        let (_, body) = http_get(self.port, "/api/v1/metrics").expect("the Pushgateway answers");
+        let answer: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        answer["data"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+impl Drop for Pushgateway {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
