@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job, end to end: starts a real Prometheus on 127.0.0.1 (a free
-# port, a temp dir), runs PromQL through the sandboxed component with the
-# chaosprom CLI, prints what comes back, and stops the server.
+# The main job, end to end: starts a real Prometheus and a real Pushgateway
+# on 127.0.0.1 (free ports, a temp dir), runs PromQL through the sandboxed
+# component with the chaosprom CLI, records an experiment run in the
+# Pushgateway and reads it back through Prometheus, then stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
@@ -43,12 +44,20 @@ wait_for() { # wait_for WHAT COMMAND...: retries for 30 s
 }
 
 prom_port=$(free_port)
+gateway_port=$(free_port)
 cat >"$work/prometheus.yml" <<YAML
 global: {scrape_interval: 1s, evaluation_interval: 1s}
 scrape_configs:
   - job_name: prometheus
     static_configs: [{targets: ['127.0.0.1:$prom_port']}]
+  - job_name: pushgateway
+    honor_labels: true
+    static_configs: [{targets: ['127.0.0.1:$gateway_port']}]
 YAML
+# --persistence.file= : Debian's build would otherwise keep groups in /var/lib.
+prometheus-pushgateway --web.listen-address="127.0.0.1:$gateway_port" --persistence.file= \
+  --log.level=warn >"$work/pushgateway.log" 2>&1 &
+pids+=($!)
 prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
   --web.listen-address="127.0.0.1:$prom_port" --log.level=warn >"$work/prometheus.log" 2>&1 &
 pids+=($!)
@@ -80,5 +89,19 @@ show query-range 'up{job="prometheus"}' --start '10s ago' --end now --step 5s
 show query 'up{'
 show query up --when '2 mns ago'
 show --prometheus-url http://127.0.0.1:1 query up
+
+export CHAOSPROM_PUSHGATEWAY_URL="http://127.0.0.1:$gateway_port"
 echo
-echo "demo: done; stopping Prometheus."
+echo "demo: the control records experiment runs in the Pushgateway at $CHAOSPROM_PUSHGATEWAY_URL,"
+echo "      as chaosprometheus.metrics does; Prometheus scrapes it every second."
+cat >"$work/experiment.json" <<'JSON'
+{"title": "Prometheus self-scrape is up", "description": "demo", "method": []}
+JSON
+show push-run --experiment "$work/experiment.json" --status completed --duration 1.5 --keep-runs
+show push-run --experiment "$work/experiment.json" --status failed --duration 0.8 --deviated --keep-runs
+wait_for "the pushed runs in Prometheus" "$chaosprom" query-value \
+  'count(chaostoolkit_experiment_duration) == 2'
+show query-value 'sum(chaostoolkit_deviated_experiment_total)'
+show query 'chaostoolkit_experiment_status == 1'
+echo
+echo "demo: done; stopping Prometheus and the Pushgateway."

@@ -357,3 +357,113 @@ fn another_component_file_can_be_loaded() {
         run.stderr
     );
 }
+
+#[test]
+fn push_run_records_a_run_in_a_real_pushgateway() {
+    let gateway = harness::servers::Pushgateway::start();
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let experiment = dir.path().join("experiment.json");
+    // The upstream README-style experiment; `chaos run` adds "dry": null
+    // before hashing, and so does push-run.
+    let vectors: serde_json::Value =
+        serde_json::from_str(include_str!("../../tests/fixtures/experiment_ref.json")).unwrap();
+    let case = &vectors["cases"][1];
+    std::fs::write(&experiment, case["experiment"].to_string()).unwrap();
+    let run = chaosprom(
+        cache.path(),
+        &[
+            "push-run",
+            "--status",
+            "completed",
+            "--duration",
+            "1.5",
+            "--deviated",
+            "--experiment",
+            experiment.to_str().unwrap(),
+            "--pushgateway-url",
+            &gateway.url,
+            "--trace-id",
+            "trace-1",
+            "--grouping-key",
+            "team=a/b",
+        ],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("run trace-1 of experiment acdec76e2e9fed8f36b3a1dc"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("before: pushed") && run.stdout.contains("after: pushed"),
+        "{}",
+        run.stdout
+    );
+    let groups = gateway.groups();
+    let labels: Vec<&serde_json::Value> = groups.iter().map(|g| &g["labels"]).collect();
+    assert_eq!(groups.len(), 1, "{labels:?}");
+    assert_eq!(groups[0]["labels"]["team"], "a/b");
+    let status = &groups[0]["chaostoolkit_experiment_status"]["metrics"];
+    let completed = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["labels"]["chaostoolkit_experiment_status"] == "completed")
+        .unwrap();
+    assert_eq!(completed["value"], "1");
+    assert_eq!(
+        groups[0]["chaostoolkit_deviated_experiment_total"]["metrics"][0]["value"],
+        "1"
+    );
+}
+
+#[test]
+fn a_failed_push_is_a_warning_unless_strict() {
+    let cache = tempfile::tempdir().unwrap();
+    let down = format!("http://127.0.0.1:{}", harness::servers::free_port());
+    let args = [
+        "push-run",
+        "--status",
+        "failed",
+        "--duration",
+        "2",
+        "--experiment-ref",
+        "x",
+        "--pushgateway-url",
+        down.as_str(),
+    ];
+    let lenient = chaosprom(cache.path(), &args);
+    assert_eq!(lenient.status, 0);
+    assert!(
+        lenient
+            .stderr
+            .starts_with("warning[transport/connection-refused]: before push: "),
+        "{}",
+        lenient.stderr
+    );
+    assert!(lenient.stderr.contains("failed after 3 tries"));
+    let mut strict_args = args.to_vec();
+    strict_args.push("--strict");
+    let strict = chaosprom(cache.path(), &strict_args);
+    assert_eq!(strict.status, 1);
+    assert!(
+        strict
+            .stderr
+            .starts_with("error[transport/connection-refused]: "),
+        "{}",
+        strict.stderr
+    );
+}
+
+#[test]
+fn push_run_needs_an_experiment_or_a_reference() {
+    let cache = tempfile::tempdir().unwrap();
+    let run = chaosprom(
+        cache.path(),
+        &["push-run", "--status", "completed", "--duration", "1"],
+    );
+    assert_eq!(run.status, 2);
+    assert!(run.stderr.contains("--experiment"), "{}", run.stderr);
+}

@@ -247,7 +247,7 @@ pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
-/// A real Pushgateway, persistence off.
+/// A real Pushgateway, with persistence off.
 pub struct Pushgateway {
     pub port: u16,
     pub url: String,
@@ -275,6 +275,9 @@ impl Pushgateway {
         let child = spawn_logged(
             Command::new(binary)
                 .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+                // Debian's build persists to /var/lib by default, which
+                // would carry groups from one gateway to the next.
+                .arg("--persistence.file=")
                 .arg("--log.level=warn"),
             &log,
         );
