@@ -21,6 +21,7 @@ mod error;
 mod host;
 mod limits;
 mod policy;
+pub mod runner;
 
 pub use bindings::{
     ActivityKind, ActivityOutcome, ActivityStatus, BadResponse, BadResponseKind, ControlSettings,

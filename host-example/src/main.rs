@@ -123,10 +123,78 @@ enum Command {
         #[arg(long, value_name = "NUMBER", allow_hyphen_values = true)]
         default: Option<f64>,
     },
+    /// Run a Chaos Toolkit experiment file (JSON or YAML): its
+    /// chaosprometheus probes and control through the sandboxed component,
+    /// its process and http activities on this machine
+    #[command(after_help = RUN_HELP)]
+    Run(RunArgs),
+    /// Check an experiment file without running anything
+    Validate {
+        /// The experiment file (JSON or YAML)
+        experiment: PathBuf,
+        /// KEY=VALUE or KEY:TYPE=VALUE (TYPE: str, int, float, bool, json),
+        /// replacing a configuration value the experiment declares. Repeatable
+        #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]
+        vars: Vec<(String, serde_json::Value)>,
+    },
     /// Record one experiment run in a Pushgateway, as the chaosprometheus.metrics
     /// control does: push "in progress", then the run's result
     #[command(after_help = PUSH_RUN_HELP)]
     PushRun(PushRunArgs),
+}
+
+const RUN_HELP: &str = "\
+Runs like `chaos run`: steady-state hypothesis, method, hypothesis again,
+rollbacks, with the chaosprometheus.metrics control pushing before and after.
+The journal (Chaos Toolkit's format) goes to --journal-path. The exit status
+is 0 when the run completed without deviating, 1 otherwise (or when the
+experiment is invalid), 2 on a usage error. Ctrl-C interrupts the run: the
+rollbacks follow the strategy and the control still pushes the result.
+
+The component may reach only the configuration's prometheus_base_url and the
+control's Pushgateway. Supported: python activities of chaosprometheus.probes
+(query, query_interval, query_value, compute_mean, nodes_cpu_usage_mean),
+process and http activities, the chaosprometheus.metrics control, every
+tolerance type, pauses, refs, background activities, env configuration and
+secrets.";
+
+#[derive(Args)]
+struct RunArgs {
+    /// The experiment file (JSON or YAML)
+    experiment: PathBuf,
+    /// Where to write the journal
+    #[arg(long, value_name = "PATH", default_value = "journal.json")]
+    journal_path: PathBuf,
+    /// Skip running activities: probes, actions, activities (all), or pause
+    /// (run everything, skip the pauses) [default when given: activities]
+    #[arg(long, value_name = "MODE", num_args = 0..=1, default_missing_value = "activities", value_enum)]
+    dry: Option<DryArg>,
+    /// When to play the rollbacks
+    #[arg(long, value_enum, default_value = "default")]
+    rollback_strategy: RollbackArg,
+    /// KEY=VALUE or KEY:TYPE=VALUE (TYPE: str, int, float, bool, json),
+    /// replacing a configuration value the experiment declares. Repeatable
+    #[arg(long = "var", value_name = "KEY=VALUE", value_parser = parse_var)]
+    vars: Vec<(String, serde_json::Value)>,
+    /// A JSON or YAML file with `configuration` values to replace
+    #[arg(long, value_name = "FILE")]
+    var_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum DryArg {
+    Probes,
+    Actions,
+    Activities,
+    Pause,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RollbackArg {
+    Default,
+    Always,
+    Never,
+    Deviated,
 }
 
 const PUSH_RUN_HELP: &str = "\
@@ -228,6 +296,12 @@ fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> ExitCode {
     let global = &cli.global;
+    // A run derives its own policy from the experiment.
+    match cli.command {
+        Command::Run(args) => return run_experiment(global, args).await,
+        Command::Validate { experiment, vars } => return validate_experiment(&experiment, vars),
+        _ => {}
+    }
     // A control reaches only its Pushgateway; probes only Prometheus.
     let reachable = match &cli.command {
         Command::PushRun(args) => ("--pushgateway-url", args.pushgateway_url.as_str()),
@@ -263,6 +337,7 @@ async fn run(cli: Cli) -> ExitCode {
     let started = Instant::now();
     let outcome = match cli.command {
         Command::PushRun(args) => return push_run(&host, args).await,
+        Command::Run(_) | Command::Validate { .. } => unreachable!("handled above"),
         Command::Query { promql, instant } => {
             host.query(&endpoint, &instant_query(promql, instant)).await
         }
@@ -299,6 +374,131 @@ async fn run(cli: Cli) -> ExitCode {
         }
         Err(error) => fail(&error.kind(), &with_hint(&error)),
     }
+}
+
+async fn run_experiment(global: &GlobalOptions, args: RunArgs) -> ExitCode {
+    use chaosprometheus_host::runner::{self, Dry, NotRun, RollbackStrategy, RunOptions};
+    let experiment = match runner::document::load(&args.experiment) {
+        Ok(experiment) => experiment,
+        Err(message) => return fail("invalid-experiment", &message),
+    };
+    let mut vars: serde_json::Map<String, serde_json::Value> = args.vars.into_iter().collect();
+    if let Some(path) = &args.var_file {
+        match runner::document::load(path) {
+            Ok(file) => {
+                if let Some(configuration) = file.get("configuration").and_then(|c| c.as_object()) {
+                    for (key, value) in configuration {
+                        vars.entry(key.clone()).or_insert_with(|| value.clone());
+                    }
+                }
+            }
+            Err(message) => return fail("invalid-var-file", &message),
+        }
+    }
+    let options = RunOptions {
+        dry: args.dry.map(|d| match d {
+            DryArg::Probes => Dry::Probes,
+            DryArg::Actions => Dry::Actions,
+            DryArg::Activities => Dry::Activities,
+            DryArg::Pause => Dry::Pause,
+        }),
+        rollback_strategy: match args.rollback_strategy {
+            RollbackArg::Default => RollbackStrategy::Default,
+            RollbackArg::Always => RollbackStrategy::Always,
+            RollbackArg::Never => RollbackStrategy::Never,
+            RollbackArg::Deviated => RollbackStrategy::Deviated,
+        },
+        vars,
+        host: HostConfig {
+            component: global
+                .component
+                .clone()
+                .map_or(ComponentSource::Embedded, ComponentSource::File),
+            cache_dir: if global.no_cache {
+                None
+            } else {
+                cache::default_dir()
+            },
+            ..HostConfig::default()
+        },
+        verbose: global.verbose,
+    };
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match runner::run(experiment, options, interrupt).await {
+        Ok(report) => {
+            let text = serde_json::to_string_pretty(&report.journal).unwrap_or_default();
+            if let Err(error) = std::fs::write(&args.journal_path, text + "\n") {
+                eprintln!(
+                    "error[journal]: cannot write {}: {error}",
+                    args.journal_path.display()
+                );
+                return ExitCode::FAILURE;
+            }
+            println!("Journal written to {}", args.journal_path.display());
+            ExitCode::from(report.exit_code())
+        }
+        Err(NotRun::Invalid(problems)) => {
+            for problem in &problems {
+                eprintln!("error[invalid-experiment]: {}", one_line(problem));
+            }
+            ExitCode::FAILURE
+        }
+        Err(NotRun::Host(message)) => fail("host", &message),
+    }
+}
+
+fn validate_experiment(path: &std::path::Path, vars: Vec<(String, serde_json::Value)>) -> ExitCode {
+    use chaosprometheus_host::runner;
+    let experiment = match runner::document::load(path) {
+        Ok(experiment) => experiment,
+        Err(message) => return fail("invalid-experiment", &message),
+    };
+    match runner::validate(&experiment, &vars.into_iter().collect()) {
+        Ok(_) => {
+            println!("{} is valid", path.display());
+            ExitCode::SUCCESS
+        }
+        Err(problems) => {
+            for problem in &problems {
+                eprintln!("error[invalid-experiment]: {}", one_line(problem));
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// A multi-line message (a regex parse error, say) on one line.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `--var key=value` or `--var key:type=value`.
+fn parse_var(text: &str) -> Result<(String, serde_json::Value), String> {
+    let (name, value) = text
+        .split_once('=')
+        .ok_or_else(|| format!("'{text}' is not KEY=VALUE"))?;
+    let (key, kind) = name.split_once(':').unwrap_or((name, "str"));
+    let bad = || format!("'{value}' is not a {kind}");
+    let value = match kind {
+        "str" | "string" => serde_json::Value::String(value.to_string()),
+        "int" | "integer" => serde_json::Value::from(value.parse::<i64>().map_err(|_| bad())?),
+        "float" | "number" => serde_json::Number::from_f64(value.parse().map_err(|_| bad())?)
+            .map(serde_json::Value::Number)
+            .ok_or_else(bad)?,
+        "bool" => serde_json::Value::Bool(!matches!(
+            value.to_lowercase().as_str(),
+            "false" | "0" | "no"
+        )),
+        "json" => serde_json::from_str(value).map_err(|_| bad())?,
+        other => {
+            return Err(format!(
+                "unknown type '{other}' (str, int, float, bool, json)"
+            ))
+        }
+    };
+    Ok((key.to_string(), value))
 }
 
 /// Performs the before and after pushes of one run.
@@ -465,8 +665,7 @@ fn with_hint(error: &CallError) -> String {
 }
 
 fn fail(kind: &str, message: &str) -> ExitCode {
-    let one_line = message.replace('\n', " ");
-    eprintln!("error[{kind}]: {one_line}");
+    eprintln!("error[{kind}]: {}", message.replace('\n', " "));
     ExitCode::FAILURE
 }
 

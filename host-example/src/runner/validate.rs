@@ -1,0 +1,225 @@
+//! `chaosprom validate`: everything checked before anything runs, each
+//! problem named with the activity it is in.
+
+use serde_json::{Map, Value};
+
+use super::prometheus::{self, CONTROL_MODULE, PROBES_MODULE};
+use super::providers::find_program;
+use super::tolerance;
+
+/// Every problem found; empty when the experiment can run.
+pub fn problems(experiment: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    let text = |key: &str| {
+        experiment
+            .get(key)
+            .and_then(Value::as_str)
+            .is_some_and(|s| !s.is_empty())
+    };
+    if !text("title") {
+        found.push("the experiment needs a title".to_string());
+    }
+    if !text("description") {
+        found.push("the experiment needs a description".to_string());
+    }
+    let names = activity_names(experiment);
+    if let Some(hypothesis) = experiment.get("steady-state-hypothesis") {
+        if !hypothesis.get("title").is_some_and(Value::is_string) {
+            found.push("the steady-state hypothesis needs a title".to_string());
+        }
+        for probe in list(hypothesis.get("probes")) {
+            let name = activity_name(probe);
+            if let Err(problem) = check_activity(probe, &names, true) {
+                found.push(problem);
+            }
+            match probe.get("tolerance") {
+                None if probe.get("ref").is_none() => {
+                    found.push(format!("hypothesis probe '{name}' needs a tolerance"))
+                }
+                None => found.push(format!(
+                    "hypothesis probe '{name}' is a ref; it needs its own tolerance"
+                )),
+                Some(tolerance) => {
+                    if let Err(problem) = tolerance::validate(tolerance) {
+                        found.push(format!("hypothesis probe '{name}': {problem}"));
+                    }
+                    if tolerance.get("type").and_then(Value::as_str) == Some("probe") {
+                        if let Err(problem) = check_activity(tolerance, &names, false) {
+                            found.push(format!("the tolerance of probe '{name}': {problem}"));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    match experiment.get("method") {
+        None => found.push("the experiment needs a method (it may be empty)".to_string()),
+        Some(method) if !method.is_array() => found.push("the method must be a list".to_string()),
+        Some(_) => {}
+    }
+    for activity in list(experiment.get("method")) {
+        if let Err(problem) = check_activity(activity, &names, true) {
+            found.push(problem);
+        }
+    }
+    for activity in list(experiment.get("rollbacks")) {
+        if let Err(problem) = check_activity(activity, &names, false) {
+            found.push(problem);
+        }
+    }
+    for control in list(experiment.get("controls")) {
+        if let Err(problem) = check_control(control) {
+            found.push(problem);
+        }
+    }
+    found
+}
+
+/// Names a `ref` may point at: method activities and hypothesis probes.
+fn activity_names(experiment: &Value) -> Vec<String> {
+    let hypothesis = experiment
+        .get("steady-state-hypothesis")
+        .and_then(|h| h.get("probes"));
+    list(experiment.get("method"))
+        .chain(list(hypothesis))
+        .filter_map(|a| a.get("name").and_then(Value::as_str).map(str::to_string))
+        .collect()
+}
+
+pub fn list(value: Option<&Value>) -> impl Iterator<Item = &Value> {
+    value.and_then(Value::as_array).into_iter().flatten()
+}
+
+fn activity_name(activity: &Value) -> String {
+    activity
+        .get("name")
+        .or_else(|| activity.get("ref"))
+        .and_then(Value::as_str)
+        .unwrap_or("(unnamed)")
+        .to_string()
+}
+
+fn check_activity(activity: &Value, names: &[String], refs_allowed: bool) -> Result<(), String> {
+    let Some(object) = activity.as_object().filter(|o| !o.is_empty()) else {
+        return Err("an empty activity is no activity".into());
+    };
+    if let Some(reference) = object.get("ref") {
+        let reference = reference
+            .as_str()
+            .filter(|r| !r.is_empty())
+            .ok_or("a ref must be a non-empty string")?;
+        if refs_allowed && !names.iter().any(|n| n == reference) {
+            return Err(format!(
+                "the activity referenced as '{reference}' is not in the experiment"
+            ));
+        }
+        return Ok(());
+    }
+    let name = object
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or("an activity needs a name")?;
+    let fail = |problem: String| Err(format!("activity '{name}': {problem}"));
+    match object.get("type").and_then(Value::as_str) {
+        Some("probe") | Some("action") => {}
+        Some(other) if other != "probe" => {
+            return fail(format!(
+                "'{other}' is not an activity type (probe or action)"
+            ))
+        }
+        _ => return fail("an activity needs a type (probe or action)".into()),
+    }
+    if let Some(background) = object.get("background") {
+        if !background.is_boolean() {
+            return fail("background must be true or false".into());
+        }
+    }
+    if let Some(pauses) = object.get("pauses").and_then(Value::as_object) {
+        for (when, pause) in pauses {
+            let placeholder = pause
+                .as_str()
+                .is_some_and(|p| p.starts_with("${") && p.ends_with('}'));
+            if !pause.is_number() && !placeholder {
+                return fail(format!(
+                    "the {when} pause must be a number of seconds or a ${{placeholder}}"
+                ));
+            }
+        }
+    }
+    let Some(provider) = object.get("provider").and_then(Value::as_object) else {
+        return fail("an activity needs a provider".into());
+    };
+    match provider.get("type").and_then(Value::as_str) {
+        Some("python") => {
+            let module = provider
+                .get("module")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let func = provider
+                .get("func")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            if module != PROBES_MODULE {
+                return fail(format!(
+                    "the Python module '{module}' cannot run here; chaosprom runs {PROBES_MODULE} probes and process and http activities"
+                ));
+            }
+            let empty = Map::new();
+            let args = provider
+                .get("arguments")
+                .and_then(Value::as_object)
+                .unwrap_or(&empty);
+            prometheus::check_signature(func, args).or_else(fail)
+        }
+        Some("process") => {
+            let path = provider.get("path").and_then(Value::as_str).ok_or(format!(
+                "activity '{name}': a process activity needs a path"
+            ))?;
+            if find_program(path).is_none() {
+                return fail(format!("the program '{path}' cannot be found"));
+            }
+            Ok(())
+        }
+        Some("http") => {
+            if !provider.get("url").is_some_and(Value::is_string) {
+                return fail("an http activity needs a url".into());
+            }
+            if provider.get("headers").is_some_and(|h| !h.is_object()) {
+                return fail("http headers must be a mapping".into());
+            }
+            Ok(())
+        }
+        Some(other) => fail(format!(
+            "unknown provider type '{other}' (python, process or http)"
+        )),
+        None => fail("a provider needs a type".into()),
+    }
+}
+
+fn check_control(control: &Value) -> Result<(), String> {
+    let name = control
+        .get("name")
+        .and_then(Value::as_str)
+        .ok_or("a control needs a name")?;
+    let provider = control
+        .get("provider")
+        .and_then(Value::as_object)
+        .ok_or(format!("control '{name}' needs a provider"))?;
+    let module = provider
+        .get("module")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if provider.get("type").and_then(Value::as_str) != Some("python") || module != CONTROL_MODULE {
+        return Err(format!(
+            "control '{name}': the module '{module}' cannot run here; chaosprom runs the {CONTROL_MODULE} control"
+        ));
+    }
+    let empty = Map::new();
+    let args = provider
+        .get("arguments")
+        .and_then(Value::as_object)
+        .unwrap_or(&empty);
+    prometheus::control_settings(args)
+        .map(|_| ())
+        .map_err(|e| format!("control '{name}': {e}"))
+}
