@@ -416,3 +416,51 @@ fn ctrl_c_interrupts_plays_no_rollbacks_and_still_pushes() {
         .unwrap();
     assert_eq!(interrupted["value"], "1");
 }
+
+#[test]
+fn yaml_experiments_run_like_json_ones() {
+    let bench = Bench::start();
+    let yaml = format!(
+        "title: From YAML\ndescription: the same probe, in YAML\nconfiguration:\n  prometheus_base_url: {}\nsteady-state-hypothesis:\n  title: up\n  probes:\n    - type: probe\n      name: prometheus-up\n      tolerance:\n        type: jsonpath\n        path: $.data.result[*].value[1]\n        expect: \"1\"\n      provider:\n        type: python\n        module: chaosprometheus.probes\n        func: query\n        arguments:\n          query: up{{job=\"prometheus\"}}\nmethod: []\n",
+        bench.prometheus.url
+    );
+    let path = bench.dir.path().join("experiment.yaml");
+    std::fs::write(&path, yaml).unwrap();
+    let (code, journal, output) = bench.run(&path, &[]);
+    assert_eq!(code, 0, "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(journal["experiment"]["title"], "From YAML");
+    assert_eq!(tolerances(&journal["steady_states"]["before"]), [true]);
+}
+
+#[test]
+fn secrets_reach_only_the_activities_that_declare_their_scope() {
+    let bench = Bench::start();
+    let echo = |name: &str, scopes: Value| serde_json::json!({"type": "probe", "name": name, "provider": {"type": "process", "path": "echo", "arguments": ["token=${token}"], "secrets": scopes}});
+    let experiment = serde_json::json!({
+        "title": "secrets", "description": "scoped secrets",
+        "configuration": {"prometheus_base_url": bench.prometheus.url},
+        "secrets": {"auth": {"token": {"type": "env", "key": "CHAOSPROM_TEST_TOKEN"}}},
+        "method": [echo("declares", serde_json::json!(["auth"])), echo("does-not", serde_json::json!([]))]
+    });
+    let path = bench.dir.path().join("secrets.json");
+    std::fs::write(&path, experiment.to_string()).unwrap();
+    let journal_path = bench.dir.path().join("journal.json");
+    let status = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .arg("run")
+        .arg(&path)
+        .arg("--journal-path")
+        .arg(&journal_path)
+        .env("CHAOSPROM_TEST_TOKEN", "s3cret-value")
+        .env("CHAOSPROM_CACHE_DIR", harness::test_cache_dir())
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let journal: Value =
+        serde_json::from_str(&std::fs::read_to_string(&journal_path).unwrap()).unwrap();
+    assert_eq!(
+        journal["run"][0]["output"]["stdout"],
+        "token=s3cret-value\n"
+    );
+    assert_eq!(journal["run"][1]["output"]["stdout"], "token=${token}\n");
+}

@@ -78,13 +78,11 @@ pub async fn run_process(
         None => run.await,
     }
     .map_err(|e| Failure::Abort(format!("cannot run {}: {e}", program.display())))?;
-    let status = output.status.code().map_or_else(
-        || {
-            use std::os::unix::process::ExitStatusExt;
-            -output.status.signal().unwrap_or(0)
-        },
-        |code| code,
-    );
+    // A process killed by a signal reports minus the signal, as Python does.
+    let status = output.status.code().unwrap_or_else(|| {
+        use std::os::unix::process::ExitStatusExt;
+        -output.status.signal().unwrap_or(0)
+    });
     Ok(serde_json::json!({
         "status": status,
         "stdout": String::from_utf8_lossy(&output.stdout),

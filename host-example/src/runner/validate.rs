@@ -22,6 +22,7 @@ pub fn problems(experiment: &Value) -> Vec<String> {
     if !text("description") {
         found.push("the experiment needs a description".to_string());
     }
+    found.extend(unsupported(experiment));
     let names = activity_names(experiment);
     if let Some(hypothesis) = experiment.get("steady-state-hypothesis") {
         if !hypothesis.get("title").is_some_and(Value::is_string) {
@@ -70,6 +71,78 @@ pub fn problems(experiment: &Value) -> Vec<String> {
     for control in list(experiment.get("controls")) {
         if let Err(problem) = check_control(control) {
             found.push(problem);
+        }
+    }
+    found
+}
+
+/// Chaos Toolkit features this runner does not have, named so nobody is
+/// surprised at run time.
+fn unsupported(experiment: &Value) -> Vec<String> {
+    let mut found = Vec::new();
+    let sourced = |value: &Value| {
+        value
+            .get("type")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    for (key, value) in experiment
+        .get("configuration")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        match sourced(value).as_deref() {
+            None | Some("env") => {}
+            Some(other) => found.push(format!("configuration '{key}': values of type '{other}' are not supported (literal values and env are)")),
+        }
+    }
+    for (scope, entries) in experiment
+        .get("secrets")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        for (key, value) in entries.as_object().into_iter().flatten() {
+            match sourced(value).as_deref() {
+                None | Some("env") => {}
+                Some(other) => found.push(format!("secret '{scope}.{key}': values of type '{other}' are not supported (literal values and env are)")),
+            }
+        }
+    }
+    let strategy = experiment
+        .pointer("/runtime/hypothesis/strategy")
+        .and_then(Value::as_str);
+    if strategy.is_some_and(|s| s != "default") {
+        found.push(format!(
+            "runtime hypothesis strategy '{}' is not supported (only default)",
+            strategy.unwrap_or_default()
+        ));
+    }
+    let hypothesis = experiment.get("steady-state-hypothesis");
+    if hypothesis.is_some_and(|h| h.get("controls").is_some()) {
+        found.push("controls on the steady-state hypothesis are not supported (experiment-level controls are)".into());
+    }
+    let activities = list(experiment.get("method"))
+        .chain(list(experiment.get("rollbacks")))
+        .chain(list(hypothesis.and_then(|h| h.get("probes"))));
+    for activity in activities {
+        if activity.get("controls").is_some() {
+            found.push(format!("activity '{}': activity-level controls are not supported (experiment-level controls are)", activity_name(activity)));
+        }
+        let provider = activity.get("provider");
+        let is_probe_module = provider
+            .and_then(|p| p.get("module"))
+            .and_then(Value::as_str)
+            == Some(PROBES_MODULE);
+        if is_probe_module
+            && provider.and_then(|p| p.pointer("/arguments/verify_tls"))
+                == Some(&Value::Bool(false))
+        {
+            found.push(format!(
+                "activity '{}': verify_tls=false is not supported for the Prometheus probes",
+                activity_name(activity)
+            ));
         }
     }
     found
@@ -222,4 +295,56 @@ fn check_control(control: &Value) -> Result<(), String> {
     prometheus::control_settings(args)
         .map(|_| ())
         .map_err(|e| format!("control '{name}': {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn base() -> Value {
+        json!({"title": "t", "description": "d", "method": []})
+    }
+
+    #[test]
+    fn a_minimal_experiment_is_valid() {
+        assert!(problems(&base()).is_empty());
+    }
+
+    #[test]
+    fn unsupported_features_are_named() {
+        let mut experiment = base();
+        experiment["configuration"] =
+            json!({"url": {"type": "probe", "provider": {}}, "ok": {"type": "env", "key": "K"}});
+        experiment["secrets"] = json!({"vault": {"token": {"type": "vault", "path": "x"}}});
+        experiment["runtime"] = json!({"hypothesis": {"strategy": "continuously"}});
+        experiment["method"] = json!([{
+            "type": "probe", "name": "p", "controls": [],
+            "provider": {"type": "python", "module": "chaosprometheus.probes", "func": "query", "arguments": {"query": "up", "verify_tls": false}}
+        }]);
+        let found = problems(&experiment).join("\n");
+        for needle in [
+            "configuration 'url': values of type 'probe'",
+            "secret 'vault.token'",
+            "strategy 'continuously'",
+            "activity 'p': activity-level controls",
+            "activity 'p': verify_tls=false",
+        ] {
+            assert!(found.contains(needle), "{needle} in {found}");
+        }
+        assert!(!found.contains("'ok'"));
+    }
+
+    #[test]
+    fn missing_parts_and_unknown_refs() {
+        let found = problems(&json!({"method": [{"ref": "nowhere"}], "controls": [{"name": "c", "provider": {"type": "python", "module": "chaosk8s.control"}}]})).join("\n");
+        for needle in [
+            "needs a title",
+            "needs a description",
+            "'nowhere' is not in the experiment",
+            "control 'c': the module 'chaosk8s.control' cannot run here",
+        ] {
+            assert!(found.contains(needle), "{needle} in {found}");
+        }
+    }
 }
