@@ -103,5 +103,15 @@ wait_for "the pushed runs in Prometheus" "$chaosprom" query-value \
   'count(chaostoolkit_experiment_duration) == 2'
 show query-value 'sum(chaostoolkit_deviated_experiment_total)'
 show query 'chaostoolkit_experiment_status == 1'
+
+echo
+echo "demo: an existing Chaos Toolkit experiment file, run unchanged: its Prometheus probes and its"
+echo "      chaosprometheus.metrics control go through the component; the journal is Chaos Toolkit's."
+sed -e "s#@PROMETHEUS_URL@#$CHAOSPROM_PROMETHEUS_URL#g; s#@PUSHGATEWAY_URL@#$CHAOSPROM_PUSHGATEWAY_URL#g" \
+  tests/experiments/prometheus-up.json >"$work/prometheus-up.json"
+show run "$work/prometheus-up.json" --journal-path "$work/journal.json"
+echo
+echo "demo: the journal's verdict:"
+grep -E '^  "(status|deviated|duration)"' "$work/journal.json"
 echo
 echo "demo: done; stopping Prometheus and the Pushgateway."
