@@ -464,3 +464,34 @@ fn secrets_reach_only_the_activities_that_declare_their_scope() {
     );
     assert_eq!(journal["run"][1]["output"]["stdout"], "token=${token}\n");
 }
+
+#[test]
+fn a_long_pause_counts_down_on_a_terminal() {
+    let bench = Bench::start();
+    let experiment = serde_json::json!({
+        "title": "pause", "description": "a pause long enough to count down",
+        "configuration": {"prometheus_base_url": bench.prometheus.url},
+        "method": [{"type": "action", "name": "wait-a-bit", "pauses": {"after": 2.5}, "provider": {"type": "process", "path": "true"}}]
+    });
+    let path = bench.dir.path().join("pause.json");
+    std::fs::write(&path, experiment.to_string()).unwrap();
+    // `script` runs the command on a pseudo-terminal, as a person would.
+    let line = format!(
+        "{} run {} --journal-path {}",
+        env!("CARGO_BIN_EXE_chaosprom"),
+        path.display(),
+        bench.dir.path().join("journal.json").display()
+    );
+    let output = Command::new("script")
+        .args(["-qec", &line, "/dev/null"])
+        .env("CHAOSPROM_CACHE_DIR", harness::test_cache_dir())
+        .output()
+        .expect("script (util-linux) runs");
+    let screen = String::from_utf8_lossy(&output.stdout);
+    assert!(screen.contains("s left"), "no countdown in: {screen}");
+    let piped = bench.run(&path, &[]).2;
+    assert!(
+        !String::from_utf8_lossy(&piped.stderr).contains("s left"),
+        "no countdown when not on a terminal"
+    );
+}
