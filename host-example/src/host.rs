@@ -274,7 +274,44 @@ impl ProbeHost {
             call(&mut store, &guest).await
         };
         let outcome = bounded(self.limits.deadline, run).await;
-        settle(outcome, &store, &self.limits)
+        settle(outcome, &store, &self.limits).map_err(|e| redact(e, &self.policy))
+    }
+}
+
+/// Takes the host's secrets out of an error's text: a server may echo a
+/// credential back in an error page, and the component cannot know it.
+fn redact(error: CallError, policy: &OutboundPolicy) -> CallError {
+    let secrets = policy.secrets();
+    if secrets.is_empty() {
+        return error;
+    }
+    let clean = |text: &mut String| {
+        for secret in &secrets {
+            if text.contains(secret.as_str()) {
+                *text = text.replace(secret.as_str(), "<redacted>");
+            }
+        }
+    };
+    match error {
+        CallError::Probe(mut probe) => {
+            match &mut probe {
+                ProbeError::InvalidArgument(m)
+                | ProbeError::ResultShape(m)
+                | ProbeError::Other(m) => clean(m),
+                ProbeError::Transport(t) => clean(&mut t.message),
+                ProbeError::HttpStatus(h) => {
+                    clean(&mut h.body);
+                    clean(&mut h.message);
+                }
+                ProbeError::Prometheus(p) => {
+                    clean(&mut p.error);
+                    clean(&mut p.message);
+                }
+                ProbeError::BadResponse(b) => clean(&mut b.message),
+            }
+            CallError::Probe(probe)
+        }
+        other => other,
     }
 }
 
@@ -365,7 +402,8 @@ impl ControlRun {
             call(&mut self.store, &self.guest, self.run),
         )
         .await;
-        let result = settle(outcome, &self.store, &self.limits);
+        let policy = Arc::clone(&self.store.data().hooks.policy);
+        let result = settle(outcome, &self.store, &self.limits).map_err(|e| redact(e, &policy));
         if let Err(error) = &result {
             if !matches!(error, CallError::Probe(_)) {
                 self.stopped = Some(error.to_string());

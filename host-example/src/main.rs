@@ -6,8 +6,9 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use chaosprometheus_host::{
-    cache, Authority, CallError, ComponentSource, ControlSettings, Endpoint, HostConfig,
-    InstantQuery, OutboundPolicy, ProbeError, ProbeHost, PushReport, RangeQuery, RunStatus,
+    cache, Authority, CallError, ComponentSource, ControlSettings, Credential, Endpoint,
+    HostConfig, InstantQuery, OutboundPolicy, ProbeError, ProbeHost, PushReport, RangeQuery,
+    RunStatus,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -80,6 +81,22 @@ struct GlobalOptions {
     /// Log what is sent and how long it took, to stderr (never secrets)
     #[arg(short, long, global = true)]
     verbose: bool,
+
+    /// A file holding a bearer token the host sends to Prometheus
+    /// ($CHAOSPROM_PROMETHEUS_BEARER_TOKEN holds the token itself). The
+    /// component never sees it
+    #[arg(long, global = true, value_name = "FILE")]
+    prometheus_bearer_token_file: Option<PathBuf>,
+
+    /// A file holding user:password for basic auth to Prometheus
+    /// ($CHAOSPROM_PROMETHEUS_BASIC_AUTH holds user:password itself)
+    #[arg(long, global = true, value_name = "FILE")]
+    prometheus_basic_auth_file: Option<PathBuf>,
+
+    /// A header the host adds to every Prometheus request, e.g.
+    /// "X-Scope-OrgID: tenant-1". Repeatable
+    #[arg(long = "prometheus-header", global = true, value_name = "NAME: VALUE", value_parser = parse_header)]
+    prometheus_headers: Vec<(String, String)>,
 }
 
 #[derive(Subcommand)]
@@ -249,6 +266,14 @@ struct PushRunArgs {
     /// Exit 1 when a push fails, instead of warning
     #[arg(long)]
     strict: bool,
+    /// A file holding a bearer token the host sends to the Pushgateway
+    /// ($CHAOSPROM_PUSHGATEWAY_BEARER_TOKEN holds the token itself)
+    #[arg(long, value_name = "FILE")]
+    pushgateway_bearer_token_file: Option<PathBuf>,
+    /// A file holding user:password for basic auth to the Pushgateway
+    /// ($CHAOSPROM_PUSHGATEWAY_BASIC_AUTH holds user:password itself)
+    #[arg(long, value_name = "FILE")]
+    pushgateway_basic_auth_file: Option<PathBuf>,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -303,11 +328,34 @@ async fn run(cli: Cli) -> ExitCode {
         _ => {}
     }
     // A control reaches only its Pushgateway; probes only Prometheus.
-    let reachable = match &cli.command {
-        Command::PushRun(args) => ("--pushgateway-url", args.pushgateway_url.as_str()),
-        _ => ("--prometheus-url", global.prometheus_url.as_str()),
+    let (reachable, credential) = match &cli.command {
+        Command::PushRun(args) => (
+            ("--pushgateway-url", args.pushgateway_url.as_str()),
+            credential(
+                args.pushgateway_bearer_token_file.as_deref(),
+                args.pushgateway_basic_auth_file.as_deref(),
+                "CHAOSPROM_PUSHGATEWAY",
+            )
+            .map(|c| Some((c, Vec::new()))),
+        ),
+        _ => (
+            ("--prometheus-url", global.prometheus_url.as_str()),
+            credential(
+                global.prometheus_bearer_token_file.as_deref(),
+                global.prometheus_basic_auth_file.as_deref(),
+                "CHAOSPROM_PROMETHEUS",
+            )
+            .map(|c| Some((c, global.prometheus_headers.clone()))),
+        ),
     };
-    let policy = match policy(reachable, &global.allow_hosts) {
+    let credential = match credential {
+        Ok(credential) => credential,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(2);
+        }
+    };
+    let policy = match policy(reachable, &global.allow_hosts, credential) {
         Ok(policy) => policy,
         Err(message) => {
             eprintln!("error: {message}");
@@ -594,10 +642,59 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("'{text}' is not KEY=VALUE"))
 }
 
-fn policy(reachable: (&str, &str), allow_hosts: &[String]) -> Result<OutboundPolicy, String> {
+/// The credential for one endpoint from a file flag or, failing that, the
+/// environment (`<PREFIX>_BEARER_TOKEN`, `<PREFIX>_BASIC_AUTH`).
+fn credential(
+    bearer_file: Option<&std::path::Path>,
+    basic_file: Option<&std::path::Path>,
+    prefix: &str,
+) -> Result<Option<Credential>, String> {
+    let read = |path: &std::path::Path| {
+        std::fs::read_to_string(path)
+            .map(|text| text.trim_end_matches(['\n', '\r']).to_string())
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))
+    };
+    if let Some(path) = bearer_file {
+        return Ok(Some(Credential::Bearer(read(path)?)));
+    }
+    if let Some(path) = basic_file {
+        return Credential::basic_from(&read(path)?)
+            .map(Some)
+            .map_err(|e| format!("{}: {e}", path.display()));
+    }
+    if let Ok(token) = std::env::var(format!("{prefix}_BEARER_TOKEN")) {
+        return Ok(Some(Credential::Bearer(token)));
+    }
+    if let Ok(pair) = std::env::var(format!("{prefix}_BASIC_AUTH")) {
+        return Credential::basic_from(&pair)
+            .map(Some)
+            .map_err(|e| format!("{prefix}_BASIC_AUTH: {e}"));
+    }
+    Ok(None)
+}
+
+fn parse_header(text: &str) -> Result<(String, String), String> {
+    let (name, value) = text
+        .split_once(':')
+        .ok_or_else(|| format!("'{text}' is not NAME: VALUE"))?;
+    Ok((name.trim().to_string(), value.trim().to_string()))
+}
+
+fn policy(
+    reachable: (&str, &str),
+    allow_hosts: &[String],
+    injection: Option<(Option<Credential>, Vec<(String, String)>)>,
+) -> Result<OutboundPolicy, String> {
     let (flag, url) = reachable;
     let mut policy = OutboundPolicy::default();
-    policy.allow(Authority::from_url(url).map_err(|e| format!("invalid {flag}: {e}"))?);
+    let authority = Authority::from_url(url).map_err(|e| format!("invalid {flag}: {e}"))?;
+    policy.allow(authority.clone());
+    match injection {
+        Some((credential, headers)) if credential.is_some() || !headers.is_empty() => {
+            policy.inject(authority, credential, headers)
+        }
+        _ => {}
+    }
     for extra in allow_hosts {
         for authority in
             Authority::from_allow_host(extra).map_err(|e| format!("invalid --allow-host: {e}"))?

@@ -93,12 +93,77 @@ impl Default for TimeoutCeilings {
     }
 }
 
-/// What the component may reach. Built from the configuration; shown by
-/// `chaosprom --help` and the README.
+/// How the host authenticates to an authority for the component.
+#[derive(Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// `Authorization: Bearer <token>`.
+    Bearer(String),
+    /// `Authorization: Basic base64(<user>:<password>)`.
+    Basic { user: String, password: String },
+}
+
+impl Credential {
+    /// `user:password`, as in a basic-auth file.
+    pub fn basic_from(text: &str) -> Result<Credential, String> {
+        let text = text.trim_end_matches(['\n', '\r']);
+        let (user, password) = text
+            .split_once(':')
+            .ok_or("basic auth must be written user:password")?;
+        Ok(Credential::Basic {
+            user: user.to_string(),
+            password: password.to_string(),
+        })
+    }
+
+    fn header_value(&self) -> String {
+        use base64::Engine as _;
+        match self {
+            Credential::Bearer(token) => format!("Bearer {}", token.trim()),
+            Credential::Basic { user, password } => format!(
+                "Basic {}",
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+            ),
+        }
+    }
+}
+
+/// Credentials never show in logs or errors.
+impl fmt::Debug for Credential {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Credential::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+            Credential::Basic { user, .. } => write!(f, "Basic({user}:<redacted>)"),
+        }
+    }
+}
+
+/// What the host adds to every request for one authority.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Injection {
+    pub authority: Authority,
+    pub credential: Option<Credential>,
+    /// Extra headers, such as `X-Scope-OrgID` for a tenant.
+    pub headers: Vec<(String, String)>,
+}
+
+impl fmt::Debug for Injection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_str()).collect();
+        f.debug_struct("Injection")
+            .field("authority", &self.authority.to_string())
+            .field("credential", &self.credential)
+            .field("headers", &names)
+            .finish()
+    }
+}
+
+/// What the component may reach, and what the host adds on its way there.
+/// Built from the configuration; shown by `chaosprom --help` and the README.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundPolicy {
     pub allowed: Vec<Authority>,
     pub ceilings: TimeoutCeilings,
+    pub injections: Vec<Injection>,
 }
 
 impl OutboundPolicy {
@@ -110,6 +175,46 @@ impl OutboundPolicy {
 
     pub fn allows(&self, authority: &Authority) -> bool {
         self.allowed.contains(authority)
+    }
+
+    /// Adds a credential and headers for `authority` (which it also allows).
+    pub fn inject(
+        &mut self,
+        authority: Authority,
+        credential: Option<Credential>,
+        headers: Vec<(String, String)>,
+    ) {
+        self.allow(authority.clone());
+        self.injections.retain(|i| i.authority != authority);
+        self.injections.push(Injection {
+            authority,
+            credential,
+            headers,
+        });
+    }
+
+    /// Every secret text the host injects, in each form it is sent.
+    pub fn secrets(&self) -> Vec<String> {
+        let mut secrets = Vec::new();
+        for injection in &self.injections {
+            if let Some(credential) = &injection.credential {
+                let header = credential.header_value();
+                if let Some((_, encoded)) = header.split_once(' ') {
+                    secrets.push(encoded.to_string());
+                }
+                match credential {
+                    Credential::Bearer(token) => secrets.push(token.trim().to_string()),
+                    Credential::Basic { password, .. } => secrets.push(password.clone()),
+                }
+            }
+            secrets.extend(injection.headers.iter().map(|(_, value)| value.clone()));
+        }
+        secrets.retain(|s| s.len() >= 4);
+        secrets
+    }
+
+    fn injection_for(&self, authority: &Authority) -> Option<&Injection> {
+        self.injections.iter().find(|i| &i.authority == authority)
     }
 
     fn clamp(&self, options: Option<RequestOptions>) -> RequestOptions {
@@ -145,7 +250,38 @@ type SendFuture = Box<
         > + Send,
 >;
 
+/// Adds the host's credential and headers; the component never sees them.
+fn inject(request: &mut http::Request<WasiBody>, injection: &Injection) -> Result<(), HttpError> {
+    let headers = request.headers_mut();
+    if let Some(credential) = &injection.credential {
+        let mut value = http::HeaderValue::from_str(&credential.header_value()).map_err(|_| {
+            HttpError::InternalError(Some("the credential is not a valid header value".into()))
+        })?;
+        value.set_sensitive(true);
+        headers.insert(http::header::AUTHORIZATION, value);
+    }
+    for (name, value) in &injection.headers {
+        let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|_| {
+            HttpError::InternalError(Some(format!("'{name}' is not a header name")))
+        })?;
+        let mut value = http::HeaderValue::from_str(value).map_err(|_| {
+            HttpError::InternalError(Some(format!("the value of '{name}' is not a header value")))
+        })?;
+        value.set_sensitive(true);
+        headers.insert(name, value);
+    }
+    Ok(())
+}
+
 impl WasiHttpHooks for PolicyHooks {
+    /// The component may not set `Authorization`: credentials are the host's.
+    fn forbidden_header_filter(&mut self) -> wasmtime_wasi_http::ForbiddenHeaderFilter {
+        Arc::new(|name| {
+            *name == http::header::AUTHORIZATION
+                || wasmtime_wasi_http::DEFAULT_FORBIDDEN_HEADERS.contains(name)
+        })
+    }
+
     fn send_request(
         &mut self,
         request: http::Request<WasiBody>,
@@ -154,14 +290,18 @@ impl WasiHttpHooks for PolicyHooks {
     ) -> SendFuture {
         let policy = Arc::clone(&self.policy);
         Box::new(async move {
+            let mut request = request;
             let destination = Authority::from_url(&request.uri().to_string());
-            match destination {
-                Ok(authority) if policy.allows(&authority) => {}
+            let authority = match destination {
+                Ok(authority) if policy.allows(&authority) => authority,
                 Ok(authority) => {
                     tracing::debug!(%authority, "denied: not on the allow-list");
                     return Err(HttpError::HttpRequestDenied);
                 }
                 Err(_) => return Err(HttpError::HttpRequestUriInvalid),
+            };
+            if let Some(injection) = policy.injection_for(&authority) {
+                inject(&mut request, injection)?;
             }
             tracing::debug!(method = %request.method(), uri = %request.uri(), "sending");
             let options = policy.clamp(options);

@@ -467,3 +467,90 @@ fn push_run_needs_an_experiment_or_a_reference() {
     assert_eq!(run.status, 2);
     assert!(run.stderr.contains("--experiment"), "{}", run.stderr);
 }
+
+const SENTINEL: &str = "sentinel-7f3a9c2e-do-not-print";
+
+#[test]
+fn credentials_from_files_and_the_environment_reach_the_server_and_nothing_else() {
+    let server = FakeServer::answering(
+        200,
+        "application/json",
+        r#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#,
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let token = cache.path().join("token");
+    std::fs::write(&token, format!("{SENTINEL}\n")).unwrap();
+    let by_file = chaosprom(
+        cache.path(),
+        &[
+            "-v",
+            "--prometheus-url",
+            &server.url,
+            "--prometheus-bearer-token-file",
+            token.to_str().unwrap(),
+            "--prometheus-header",
+            "X-Scope-OrgID: t1",
+            "query",
+            "1",
+        ],
+    );
+    assert_eq!(by_file.status, 0, "{}", by_file.stderr);
+    let by_env = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["-v", "--prometheus-url", &server.url, "query", "1"])
+        .env("CHAOSPROM_CACHE_DIR", cache.path())
+        .env(
+            "CHAOSPROM_PROMETHEUS_BASIC_AUTH",
+            format!("user:{SENTINEL}"),
+        )
+        .output()
+        .unwrap();
+    assert!(by_env.status.success());
+    let received = server.received();
+    assert!(received[0]
+        .headers
+        .contains(&format!("authorization: Bearer {SENTINEL}")));
+    assert!(received[0]
+        .headers
+        .to_ascii_lowercase()
+        .contains("x-scope-orgid: t1"));
+    assert!(received[1].headers.contains("authorization: Basic "));
+    for text in [
+        &by_file.stdout,
+        &by_file.stderr,
+        &String::from_utf8_lossy(&by_env.stdout).into_owned(),
+        &String::from_utf8_lossy(&by_env.stderr).into_owned(),
+    ] {
+        assert!(!text.contains(SENTINEL), "leaked: {text}");
+    }
+}
+
+#[test]
+fn push_run_sends_pushgateway_credentials() {
+    let gateway = FakeServer::answering(200, "text/plain", "");
+    let cache = tempfile::tempdir().unwrap();
+    let auth = cache.path().join("basic");
+    std::fs::write(&auth, format!("pusher:{SENTINEL}")).unwrap();
+    let run = chaosprom(
+        cache.path(),
+        &[
+            "push-run",
+            "--status",
+            "completed",
+            "--duration",
+            "1",
+            "--experiment-ref",
+            "r",
+            "--pushgateway-url",
+            &gateway.url,
+            "--pushgateway-basic-auth-file",
+            auth.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let sent = gateway.received();
+    assert_eq!(sent.len(), 2);
+    assert!(sent
+        .iter()
+        .all(|r| r.headers.contains("authorization: Basic ")));
+    assert!(!run.stdout.contains(SENTINEL) && !run.stderr.contains(SENTINEL));
+}

@@ -495,3 +495,51 @@ fn a_long_pause_counts_down_on_a_terminal() {
         "no countdown when not on a terminal"
     );
 }
+
+#[test]
+fn experiment_secrets_authenticate_the_probes_and_never_reach_the_journal() {
+    let sentinel = "sentinel-7f3a9c2e-do-not-print";
+    let server = harness::fake::FakeServer::answering(
+        200,
+        "application/json",
+        r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let experiment = serde_json::json!({
+        "title": "secured", "description": "a Prometheus behind a bearer token",
+        "configuration": {"prometheus_base_url": server.url},
+        "secrets": {"prometheus": {"prometheus_bearer_token": {"type": "env", "key": "CHAOSPROM_TEST_TOKEN"}}},
+        "method": [
+            {"type": "probe", "name": "q", "provider": {"type": "python", "module": "chaosprometheus.probes", "func": "query", "arguments": {"query": "up"}, "secrets": ["prometheus"]}},
+            {"type": "probe", "name": "bad", "provider": {"type": "python", "module": "chaosprometheus.probes", "func": "query", "arguments": {"query": "up", "when": "2 mns ago"}, "secrets": ["prometheus"]}}
+        ]
+    });
+    let path = dir.path().join("secured.json");
+    std::fs::write(&path, experiment.to_string()).unwrap();
+    let journal = dir.path().join("journal.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["-v", "run"])
+        .arg(&path)
+        .arg("--journal-path")
+        .arg(&journal)
+        .env("CHAOSPROM_TEST_TOKEN", sentinel)
+        .env("CHAOSPROM_CACHE_DIR", harness::test_cache_dir())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(server.received()[0]
+        .headers
+        .contains(&format!("authorization: Bearer {sentinel}")));
+    let journal = std::fs::read_to_string(&journal).unwrap();
+    for text in [
+        journal,
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    ] {
+        assert!(!text.contains(sentinel), "leaked: {text}");
+    }
+}

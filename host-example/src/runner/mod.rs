@@ -27,7 +27,7 @@ use crate::bindings::{
     ActivityKind, ActivityOutcome, ActivityStatus, ControlSettings, Endpoint, RunStatus,
 };
 use crate::host::{ControlRun, HostConfig, ProbeHost};
-use crate::policy::Authority;
+use crate::policy::{Authority, Credential};
 use prometheus::{ProbeCall, CONTROL_MODULE, PROBES_MODULE};
 use providers::Failure;
 use settings::{substitute, Settings};
@@ -249,9 +249,15 @@ impl Runner {
         // when the control is configured, its Pushgateway; nothing else.
         let mut host_config = options.host.clone();
         host_config.policy.allowed.clear();
-        host_config.policy.allow(
-            Authority::from_url(&base_url).map_err(|e| format!("prometheus_base_url: {e}"))?,
-        );
+        host_config.policy.injections.clear();
+        let prometheus =
+            Authority::from_url(&base_url).map_err(|e| format!("prometheus_base_url: {e}"))?;
+        host_config.policy.allow(prometheus.clone());
+        let (credential, headers) =
+            credentials(&settings.lookup(&probe_scopes(&experiment)), "prometheus")?;
+        if credential.is_some() || !headers.is_empty() {
+            host_config.policy.inject(prometheus, credential, headers);
+        }
         if let Some((control, _)) = &control_spec {
             let url = control
                 .pushgateway_url
@@ -269,9 +275,14 @@ impl Runner {
             } else {
                 format!("http://{url}")
             };
-            host_config
-                .policy
-                .allow(Authority::from_url(&url).map_err(|e| format!("pushgateway_url: {e}"))?);
+            let gateway = Authority::from_url(&url).map_err(|e| format!("pushgateway_url: {e}"))?;
+            host_config.policy.allow(gateway.clone());
+            // Controls see every secret in Chaos Toolkit, so any scope may hold these.
+            let scopes: Vec<String> = settings.secrets.keys().cloned().collect();
+            let (credential, headers) = credentials(&settings.lookup(&scopes), "pushgateway")?;
+            if credential.is_some() || !headers.is_empty() {
+                host_config.policy.inject(gateway, credential, headers);
+            }
         }
         let host =
             ProbeHost::new(host_config).map_err(|e| format!("cannot load the component: {e:#}"))?;
@@ -823,6 +834,55 @@ impl Runner {
         self.printer.warning(&message);
         self.warnings.borrow_mut().push(message);
     }
+}
+
+/// The secrets scopes the experiment's Prometheus probes declare.
+fn probe_scopes(experiment: &Value) -> Vec<String> {
+    let hypothesis = experiment
+        .get("steady-state-hypothesis")
+        .and_then(|h| h.get("probes"));
+    validate::list(experiment.get("method"))
+        .chain(validate::list(experiment.get("rollbacks")))
+        .chain(validate::list(hypothesis))
+        .filter(|a| a.pointer("/provider/module").and_then(Value::as_str) == Some(PROBES_MODULE))
+        .flat_map(scopes)
+        .collect()
+}
+
+/// `<prefix>_bearer_token`, `<prefix>_basic_auth` (`user:password`) and
+/// `<prefix>_headers` (a mapping) from the secrets: what the host sends for
+/// the component, which never sees them.
+fn credentials(
+    secrets: &Map<String, Value>,
+    prefix: &str,
+) -> Result<(Option<Credential>, Vec<(String, String)>), String> {
+    let text = |key: String| {
+        secrets
+            .get(&key)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
+    let credential = match (
+        text(format!("{prefix}_bearer_token")),
+        text(format!("{prefix}_basic_auth")),
+    ) {
+        (Some(token), _) => Some(Credential::Bearer(token)),
+        (None, Some(pair)) => Some(
+            Credential::basic_from(&pair)
+                .map_err(|e| format!("secret {prefix}_basic_auth: {e}"))?,
+        ),
+        (None, None) => None,
+    };
+    let headers = secrets
+        .get(&format!("{prefix}_headers"))
+        .and_then(Value::as_object)
+        .map(|map| {
+            map.iter()
+                .map(|(k, v)| (k.clone(), settings::python_str(v)))
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok((credential, headers))
 }
 
 fn probe_failed(state: &Value) -> bool {
