@@ -97,6 +97,11 @@ fn send(request: &HttpRequest) -> Result<HttpResponse, ProbeError> {
         pending.subscribe().block();
     };
     let status = response.status();
+    let location = response
+        .headers()
+        .get("location")
+        .first()
+        .and_then(|value| String::from_utf8(value.clone()).ok());
     let declared_length = response
         .headers()
         .get("content-length")
@@ -107,7 +112,11 @@ fn send(request: &HttpRequest) -> Result<HttpResponse, ProbeError> {
         .map_err(|()| ProbeError::Other(format!("the body of {url} was taken twice")))?;
     let body = read_body(&incoming, declared_length, request)?;
     drop(IncomingBody::finish(incoming));
-    Ok(HttpResponse { status, body })
+    Ok(HttpResponse {
+        status,
+        body,
+        location,
+    })
 }
 
 fn write_body(

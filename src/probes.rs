@@ -5,9 +5,9 @@
 use jiff::{SignedDuration, Timestamp};
 
 use crate::duration::{auto_step, mean_step, PromDuration};
-use crate::error::ProbeError;
+use crate::error::{ProbeError, TransportFailure};
 use crate::mean::{mean, MeanKind};
-use crate::request::{python_dict, Endpoint, EndpointConfig, HttpRequest};
+use crate::request::{python_dict, Endpoint, EndpointConfig, HttpRequest, MAX_REDIRECTS};
 use crate::response::{check_envelope, single_series_values, single_value, HttpResponse};
 use crate::time_expr::{format_rfc3339, parse_time_expr};
 
@@ -20,6 +20,30 @@ pub const DEFAULT_MEAN_WINDOW: &str = "1d";
 /// Sends one request and returns the answer, or a transport error.
 pub trait Transport {
     fn send(&mut self, request: &HttpRequest) -> Result<HttpResponse, ProbeError>;
+}
+
+/// Sends a request and follows its redirects, at most [`MAX_REDIRECTS`];
+/// each hop passes the host's policy like the first.
+pub fn send_following(
+    transport: &mut impl Transport,
+    request: &HttpRequest,
+) -> Result<HttpResponse, ProbeError> {
+    let mut current = request.clone();
+    for _ in 0..=MAX_REDIRECTS {
+        let response = transport.send(&current)?;
+        let next = response
+            .location
+            .as_deref()
+            .and_then(|location| current.redirected(response.status, location));
+        match next {
+            None => return Ok(response),
+            Some(next) => current = next?,
+        }
+    }
+    Err(ProbeError::transport(
+        TransportFailure::Protocol,
+        format!("{} redirected more than {MAX_REDIRECTS} times; point the base URL at the final address", request.url()),
+    ))
 }
 
 /// WIT `instant-query`.
@@ -73,7 +97,7 @@ pub fn query(
     }
     let label = format!("Prometheus query {}", python_dict(&params));
     let http = endpoint.api_request("query", &params, timeout.as_ref().map(|t| t.seconds));
-    check_envelope(transport.send(&http)?, &label)
+    check_envelope(send_following(transport, &http)?, &label)
 }
 
 /// `GET /api/v1/query_range`; the answer's JSON, unchanged.
@@ -188,7 +212,7 @@ fn range(
     params.push(("end", end.as_str()));
     let label = format!("Prometheus query range {}", python_dict(&params));
     let http = endpoint.api_request("query_range", &params, timeout.map(|t| t.seconds));
-    check_envelope(transport.send(&http)?, &label)
+    check_envelope(send_following(transport, &http)?, &label)
 }
 
 fn parse_timeout(timeout: Option<&str>) -> Result<Option<PromDuration>, ProbeError> {
@@ -204,7 +228,6 @@ fn seconds_between(start: Timestamp, end: Timestamp) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::TransportFailure;
     use crate::request::Method;
 
     /// Records what would be sent and answers with a canned response.
@@ -220,6 +243,7 @@ mod tests {
                 answer: Ok(HttpResponse {
                     status,
                     body: body.as_bytes().to_vec(),
+                    location: None,
                 }),
             }
         }

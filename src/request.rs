@@ -188,6 +188,63 @@ impl Endpoint {
     }
 }
 
+/// Redirects followed at most, as the Python extension's client did for GETs.
+pub const MAX_REDIRECTS: usize = 5;
+
+impl HttpRequest {
+    /// The request a redirect answer asks for, or `None` when the answer is
+    /// not a redirect this client follows: a GET follows 301, 302, 303, 307
+    /// and 308; a POST follows 307 and 308 with its body, and 301, 302 and
+    /// 303 as a GET (as browsers and Python's requests do).
+    pub fn redirected(
+        &self,
+        status: u16,
+        location: &str,
+    ) -> Option<Result<HttpRequest, ProbeError>> {
+        if !matches!(status, 301 | 302 | 303 | 307 | 308) || self.method == Method::Put {
+            return None;
+        }
+        let mut next = self.clone();
+        if self.method == Method::Post && !matches!(status, 307 | 308) {
+            next.method = Method::Get;
+            next.body = None;
+            next.headers
+                .retain(|(name, _)| !name.eq_ignore_ascii_case("content-type"));
+        }
+        let location = location.trim();
+        if location.starts_with('/') && !location.starts_with("//") {
+            next.path_and_query = location.to_string();
+            return Some(Ok(next));
+        }
+        // `scheme://authority` is checked like a base URL; the path and
+        // query that follow are kept as sent.
+        let after_scheme = location.find("://").map_or(0, |i| i + 3);
+        let split = location[after_scheme..]
+            .find(['/', '?'])
+            .map_or(location.len(), |i| after_scheme + i);
+        let (origin, rest) = location.split_at(split);
+        let parsed = split_base_url(origin).map(|(scheme, authority, _)| {
+            next.scheme = scheme;
+            next.authority = authority;
+            next.path_and_query = match rest {
+                "" => "/".to_string(),
+                query if query.starts_with('?') => format!("/{query}"),
+                path => path.to_string(),
+            };
+            next
+        });
+        Some(parsed.map_err(|_| {
+            ProbeError::bad_response(
+                crate::error::BadResponseKind::UnexpectedShape,
+                format!(
+                    "{} redirected to '{location}', which is not a URL this client follows",
+                    self.url()
+                ),
+            )
+        }))
+    }
+}
+
 pub fn user_agent() -> String {
     format!("chaosprometheus/{}", env!("CARGO_PKG_VERSION"))
 }
@@ -453,6 +510,29 @@ mod tests {
         )));
         let short = endpoint("http://h:9090").api_request("query", &[("query", "up")], None);
         assert_eq!(short.method, Method::Get);
+    }
+
+    #[test]
+    fn redirects() {
+        let get = endpoint("http://h:9090/p").api_request("query", &[("query", "up")], None);
+        let same = get
+            .redirected(302, "/q/api/v1/query?query=up")
+            .unwrap()
+            .unwrap();
+        assert_eq!(same.url(), "http://h:9090/q/api/v1/query?query=up");
+        let away = get
+            .redirected(301, "https://other:1/x?y=1")
+            .unwrap()
+            .unwrap();
+        assert_eq!(away.url(), "https://other:1/x?y=1");
+        assert!(get.redirected(200, "/x").is_none() && get.redirected(304, "/x").is_none());
+        assert!(get.redirected(302, "ftp://x/").unwrap().is_err());
+        let long = "x".repeat(9000);
+        let post = endpoint("http://h").api_request("query", &[("query", &long)], None);
+        let kept = post.redirected(307, "/other").unwrap().unwrap();
+        assert_eq!((kept.method, kept.body.is_some()), (Method::Post, true));
+        let as_get = post.redirected(303, "/other").unwrap().unwrap();
+        assert_eq!((as_get.method, as_get.body.is_none()), (Method::Get, true));
     }
 
     #[test]

@@ -9,10 +9,12 @@ use crate::error::{BadResponseKind, ProbeError};
 const EXCERPT_BYTES: usize = 1024;
 
 /// The status and body the transport received.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct HttpResponse {
     pub status: u16,
     pub body: Vec<u8>,
+    /// The `Location` header of a redirect.
+    pub location: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -231,6 +233,7 @@ mod tests {
             HttpResponse {
                 status,
                 body: body.as_bytes().to_vec(),
+                location: None,
             },
             LABEL,
         )
@@ -284,6 +287,7 @@ mod tests {
             HttpResponse {
                 status: 200,
                 body: vec![b'{', 0xff, 0xfe],
+                location: None,
             },
             LABEL,
         );

@@ -201,6 +201,7 @@ fn status(code: u16) -> Result<HttpResponse, ProbeError> {
     Ok(HttpResponse {
         status: code,
         body: b"nope".to_vec(),
+        location: None,
     })
 }
 
