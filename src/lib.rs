@@ -10,6 +10,8 @@ pub mod duration;
 pub mod error;
 pub mod mean;
 pub mod probes;
+#[cfg(test)]
+mod properties;
 pub mod python;
 pub mod request;
 pub mod response;

@@ -475,3 +475,41 @@ async fn a_pushgateway_not_on_the_allow_list_is_refused_by_the_host() {
     );
     assert!(gateway.groups().is_empty());
 }
+
+/// Whatever a label value holds, Prometheus's own parser (in the
+/// Pushgateway) reads back exactly that value from what we push.
+#[test]
+fn any_label_value_survives_the_exposition_format() {
+    use proptest::strategy::Strategy;
+    let gateway = Pushgateway::start();
+    let host = harness::host(&[&gateway.url]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let values = proptest::prop_oneof!["\\PC{1,24}", "[\"\\\\\n a/é{}=,]{1,12}"].boxed();
+    let mut runner =
+        proptest::test_runner::TestRunner::new(proptest::test_runner::Config::with_cases(48));
+    let checked = std::cell::Cell::new(0);
+    runner
+        .run(&values, |value| {
+            let reported = runtime.block_on(async {
+                let mut run = host
+                    .start_run(&ControlSettings {
+                        trace_id: Some(value.clone()),
+                        ..settings(&gateway.url)
+                    })
+                    .await
+                    .unwrap();
+                run.before_experiment().await.unwrap();
+                gateway.groups()[0]["chaostoolkit_inprogress_experiment"]["metrics"][0]["labels"]
+                    ["chaostoolkit_run_trace_id"]
+                    .clone()
+            });
+            checked.set(checked.get() + 1);
+            proptest::prop_assert_eq!(reported.as_str(), Some(value.as_str()));
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(checked.get(), 48);
+}

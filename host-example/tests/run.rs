@@ -549,14 +549,50 @@ fn every_fault_fails_the_probe_and_the_run_while_rollbacks_and_the_push_still_ha
     use harness::fake::{response, FakeServer, Reply};
     let gateway = Pushgateway::start();
     let faults = [
-        ("non-JSON 200", FakeServer::answering(200, "text/html", "<html>hi</html>")),
-        ("status error 503", FakeServer::answering(503, "application/json", r#"{"status":"error","errorType":"unavailable","error":"x"}"#)),
-        ("status error 200", FakeServer::answering(200, "application/json", r#"{"status":"error","errorType":"execution","error":"x"}"#)),
-        ("HTML 502", FakeServer::answering(502, "text/html", "<h1>Bad Gateway</h1>")),
-        ("invalid UTF-8", FakeServer::answering(200, "application/json", vec![b'{', 0xff])),
-        ("truncated", FakeServer::start(|_| Reply::Bytes(b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\nConnection: close\r\n\r\n{".to_vec()))),
-        ("garbage", FakeServer::start(|_| Reply::Bytes(b"NOT HTTP AT ALL\r\n\r\n".to_vec()))),
-        ("empty 404", FakeServer::start(|_| Reply::Bytes(response(404, "text/plain", b"")))),
+        (
+            "non-JSON 200",
+            FakeServer::answering(200, "text/html", "<html>hi</html>"),
+        ),
+        (
+            "status error 503",
+            FakeServer::answering(
+                503,
+                "application/json",
+                r#"{"status":"error","errorType":"unavailable","error":"x"}"#,
+            ),
+        ),
+        (
+            "status error 200",
+            FakeServer::answering(
+                200,
+                "application/json",
+                r#"{"status":"error","errorType":"execution","error":"x"}"#,
+            ),
+        ),
+        (
+            "HTML 502",
+            FakeServer::answering(502, "text/html", "<h1>Bad Gateway</h1>"),
+        ),
+        (
+            "invalid UTF-8",
+            FakeServer::answering(200, "application/json", vec![b'{', 0xff]),
+        ),
+        (
+            "truncated",
+            FakeServer::start(|_| {
+                Reply::Bytes(
+                    b"HTTP/1.1 200 OK\r\nContent-Length: 99\r\nConnection: close\r\n\r\n{".to_vec(),
+                )
+            }),
+        ),
+        (
+            "garbage",
+            FakeServer::start(|_| Reply::Bytes(b"NOT HTTP AT ALL\r\n\r\n".to_vec())),
+        ),
+        (
+            "empty 404",
+            FakeServer::start(|_| Reply::Bytes(response(404, "text/plain", b""))),
+        ),
     ];
     for (fault, server) in &faults {
         let dir = tempfile::tempdir().unwrap();
@@ -583,15 +619,43 @@ fn every_fault_fails_the_probe_and_the_run_while_rollbacks_and_the_push_still_ha
             .output()
             .unwrap();
         assert_eq!(output.status.code(), Some(1), "{fault}");
-        let journal: Value = serde_json::from_str(&std::fs::read_to_string(&journal).unwrap()).unwrap();
+        let journal: Value =
+            serde_json::from_str(&std::fs::read_to_string(&journal).unwrap()).unwrap();
         assert_eq!(journal["status"], "failed", "{fault}");
         let probe = &journal["steady_states"]["before"]["probes"][0];
-        assert_eq!((probe["status"].as_str(), probe["tolerance_met"].as_bool()), (Some("failed"), Some(false)), "{fault}");
-        assert!(probe["exception"][0].as_str().unwrap().starts_with("chaoslib.exceptions.ActivityFailed: "), "{fault}");
-        assert_eq!(statuses(&journal["rollbacks"]), [("undo".to_string(), "succeeded".to_string())], "{fault}");
+        assert_eq!(
+            (probe["status"].as_str(), probe["tolerance_met"].as_bool()),
+            (Some("failed"), Some(false)),
+            "{fault}"
+        );
+        assert!(
+            probe["exception"][0]
+                .as_str()
+                .unwrap()
+                .starts_with("chaoslib.exceptions.ActivityFailed: "),
+            "{fault}"
+        );
+        assert_eq!(
+            statuses(&journal["rollbacks"]),
+            [("undo".to_string(), "succeeded".to_string())],
+            "{fault}"
+        );
         assert!(undone.exists(), "{fault}: the rollback ran");
-        let group = gateway.groups().into_iter().find(|g| g["labels"]["chaostoolkit_experiment_ref"] == *fault).unwrap_or_else(|| panic!("{fault}: no push"));
-        let failed = group["chaostoolkit_experiment_status"]["metrics"].as_array().unwrap().iter().find(|m| m["labels"]["chaostoolkit_experiment_status"] == "failed").cloned().unwrap();
-        assert_eq!(failed["value"], "1", "{fault}: the after push recorded the failure");
+        let group = gateway
+            .groups()
+            .into_iter()
+            .find(|g| g["labels"]["chaostoolkit_experiment_ref"] == *fault)
+            .unwrap_or_else(|| panic!("{fault}: no push"));
+        let failed = group["chaostoolkit_experiment_status"]["metrics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["labels"]["chaostoolkit_experiment_status"] == "failed")
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            failed["value"], "1",
+            "{fault}: the after push recorded the failure"
+        );
     }
 }
