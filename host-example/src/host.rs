@@ -76,6 +76,7 @@ impl WasiHttpView for CallState {
 /// store, so a trap or a timeout in one call never affects the next.
 pub struct ProbeHost {
     engine: Engine,
+    linker: Linker<CallState>,
     component: Component,
     pre: ChaosprometheusPre<CallState>,
     policy: Arc<OutboundPolicy>,
@@ -102,11 +103,31 @@ impl ProbeHost {
         let pre = ChaosprometheusPre::new(linker.instantiate_pre(&component)?)?;
         Ok(ProbeHost {
             engine,
+            linker,
             component,
             pre,
             policy: Arc::new(config.policy),
             limits: config.limits,
         })
+    }
+
+    /// Instantiates another component exactly as the probes are run (same
+    /// linker, same empty WASI context, same limits) and calls its export
+    /// `name: func() -> u32`. For proving what the sandbox gives a guest.
+    pub async fn call_sandboxed_u32(
+        &self,
+        component: &Component,
+        name: &str,
+    ) -> wasmtime::Result<u32> {
+        let mut store = self.new_store().map_err(|e| wasmtime::format_err!("{e}"))?;
+        let instance = self.linker.instantiate_async(&mut store, component).await?;
+        let func = instance.get_typed_func::<(), (u32,)>(&mut store, name)?;
+        let (value,) = func.call_async(&mut store, ()).await?;
+        Ok(value)
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.engine
     }
 
     pub fn policy(&self) -> &OutboundPolicy {
