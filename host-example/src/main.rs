@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 use chaosprometheus_host::{
-    cache, Authority, CallError, ComponentSource, ControlSettings, Credential, Endpoint,
+    cache, Authority, CallError, ComponentSource, ControlSettings, Credential, Endpoint, HostAuth,
     HostConfig, InstantQuery, OutboundPolicy, ProbeError, ProbeHost, PushReport, RangeQuery,
     RunStatus,
 };
@@ -683,7 +683,7 @@ fn parse_header(text: &str) -> Result<(String, String), String> {
 fn policy(
     reachable: (&str, &str),
     allow_hosts: &[String],
-    injection: Option<(Option<Credential>, Vec<(String, String)>)>,
+    injection: Option<HostAuth>,
 ) -> Result<OutboundPolicy, String> {
     let (flag, url) = reachable;
     let mut policy = OutboundPolicy::default();

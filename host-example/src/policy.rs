@@ -137,6 +137,9 @@ impl fmt::Debug for Credential {
     }
 }
 
+/// What the host adds for one endpoint: a credential and extra headers.
+pub type HostAuth = (Option<Credential>, Vec<(String, String)>);
+
 /// What the host adds to every request for one authority.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Injection {

@@ -27,7 +27,7 @@ use crate::bindings::{
     ActivityKind, ActivityOutcome, ActivityStatus, ControlSettings, Endpoint, RunStatus,
 };
 use crate::host::{ControlRun, HostConfig, ProbeHost};
-use crate::policy::{Authority, Credential};
+use crate::policy::{Authority, Credential, HostAuth};
 use prometheus::{ProbeCall, CONTROL_MODULE, PROBES_MODULE};
 use providers::Failure;
 use settings::{substitute, Settings};
@@ -852,10 +852,7 @@ fn probe_scopes(experiment: &Value) -> Vec<String> {
 /// `<prefix>_bearer_token`, `<prefix>_basic_auth` (`user:password`) and
 /// `<prefix>_headers` (a mapping) from the secrets: what the host sends for
 /// the component, which never sees them.
-fn credentials(
-    secrets: &Map<String, Value>,
-    prefix: &str,
-) -> Result<(Option<Credential>, Vec<(String, String)>), String> {
+fn credentials(secrets: &Map<String, Value>, prefix: &str) -> Result<HostAuth, String> {
     let text = |key: String| {
         secrets
             .get(&key)
