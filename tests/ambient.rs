@@ -87,6 +87,77 @@ const PREOPEN_COUNTER: &str = r#"
 )
 "#;
 
+/// Reads up to 1024 bytes of stdin: returns the number of bytes read, or
+/// 1000 + the error case (1000 = last-operation-failed, 1001 = closed).
+const STDIN_READER: &str = r#"
+(component
+  (import "wasi:io/error@0.2.12" (instance $error-instance
+    (export "error" (type (sub resource)))
+  ))
+  (alias export $error-instance "error" (type $error))
+  (import "wasi:io/streams@0.2.12" (instance $streams
+    (alias outer 1 $error (type $e))
+    (export "error" (type $error-export (eq $e)))
+    (export "input-stream" (type $input (sub resource)))
+    (type $stream-error (variant (case "last-operation-failed" (own $error-export)) (case "closed")))
+    (export "stream-error" (type $stream-error-export (eq $stream-error)))
+    (export "[method]input-stream.blocking-read"
+      (func (param "self" (borrow $input)) (param "len" u64) (result (result (list u8) (error $stream-error-export)))))
+  ))
+  (alias export $streams "input-stream" (type $input-stream))
+  (import "wasi:cli/stdin@0.2.12" (instance $stdin
+    (alias outer 1 $input-stream (type $is))
+    (export "input-stream" (type $is-export (eq $is)))
+    (export "get-stdin" (func (result (own $is-export))))
+  ))
+  (core module $memory
+    (memory (export "memory") 1)
+    (global $next (mut i32) (i32.const 1024))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (local $at i32)
+      (local.set $at (i32.and (i32.add (global.get $next) (i32.const 7)) (i32.const -8)))
+      (global.set $next (i32.add (local.get $at) (local.get 3)))
+      (local.get $at))
+  )
+  (core instance $m (instantiate $memory))
+  (alias core export $m "memory" (core memory $mem))
+  (alias core export $m "realloc" (core func $realloc))
+  (alias export $stdin "get-stdin" (func $get-stdin))
+  (alias export $streams "[method]input-stream.blocking-read" (func $read))
+  (core func $get-stdin-lowered (canon lower (func $get-stdin)))
+  (core func $read-lowered (canon lower (func $read) (memory $mem) (realloc $realloc)))
+  (core module $main
+    (import "host" "get-stdin" (func $get-stdin (result i32)))
+    (import "host" "read" (func $read (param i32 i64 i32)))
+    (import "host" "memory" (memory 1))
+    (func (export "read") (result i32)
+      (call $read (call $get-stdin) (i64.const 1024) (i32.const 16))
+      (if (result i32) (i32.load8_u (i32.const 16))
+        (then (i32.add (i32.const 1000) (i32.load8_u (i32.const 20))))
+        (else (i32.load (i32.const 24)))))
+  )
+  (core instance $i (instantiate $main
+    (with "host" (instance
+      (export "get-stdin" (func $get-stdin-lowered))
+      (export "read" (func $read-lowered))
+      (export "memory" (memory $mem))
+    ))
+  ))
+  (func (export "read") (result u32) (canon lift (core func $i "read")))
+)
+"#;
+
+#[tokio::test]
+async fn the_guest_reads_nothing_from_stdin() {
+    let host = harness::host(&[]);
+    let component = Component::new(host.engine(), STDIN_READER).unwrap();
+    let read = host.call_sandboxed_u32(&component, "read").await.unwrap();
+    assert!(
+        read == 0 || read == 1001,
+        "stdin gave {read} (bytes read, or 1000 + error case)"
+    );
+}
+
 #[tokio::test]
 async fn the_guest_has_no_directories() {
     let host = harness::host(&[]);
