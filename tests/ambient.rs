@@ -6,13 +6,9 @@ mod harness;
 
 use wasmtime::component::Component;
 
-/// Calls `wasi:cli/environment.get-environment` and returns how many
-/// variables came back.
-const ENVIRONMENT_COUNTER: &str = r#"
-(component
-  (import "wasi:cli/environment@0.2.12" (instance $env
-    (export "get-environment" (func (result (list (tuple string string)))))
-  ))
+/// A bump allocator and its memory, for the lowered imports to write into;
+/// stands for the `;; allocator` line of each component below.
+const ALLOCATOR: &str = r#"
   (core module $memory
     (memory (export "memory") 1)
     (global $next (mut i32) (i32.const 1024))
@@ -23,9 +19,25 @@ const ENVIRONMENT_COUNTER: &str = r#"
       (local.get $at))
   )
   (core instance $m (instantiate $memory))
-  (alias export $env "get-environment" (func $get))
   (alias core export $m "memory" (core memory $mem))
   (alias core export $m "realloc" (core func $realloc))
+"#;
+
+/// Compiles one of the test components below for `host`.
+fn component(host: &chaosprometheus_host::ProbeHost, text: &str) -> Component {
+    Component::new(host.engine(), text.replace(";; allocator", ALLOCATOR))
+        .expect("the test component compiles")
+}
+
+/// Calls `wasi:cli/environment.get-environment` and returns how many
+/// variables came back.
+const ENVIRONMENT_COUNTER: &str = r#"
+(component
+  (import "wasi:cli/environment@0.2.12" (instance $env
+    (export "get-environment" (func (result (list (tuple string string)))))
+  ))
+  ;; allocator
+  (alias export $env "get-environment" (func $get))
   (core func $get-lowered (canon lower (func $get) (memory $mem) (realloc $realloc)))
   (core module $main
     (import "host" "get" (func $get (param i32)))
@@ -56,18 +68,7 @@ const PREOPEN_COUNTER: &str = r#"
     (alias outer 1 $descriptor (type $d))
     (export "get-directories" (func (result (list (tuple (own $d) string)))))
   ))
-  (core module $memory
-    (memory (export "memory") 1)
-    (global $next (mut i32) (i32.const 1024))
-    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
-      (local $at i32)
-      (local.set $at (i32.and (i32.add (global.get $next) (i32.const 7)) (i32.const -8)))
-      (global.set $next (i32.add (local.get $at) (local.get 3)))
-      (local.get $at))
-  )
-  (core instance $m (instantiate $memory))
-  (alias core export $m "memory" (core memory $mem))
-  (alias core export $m "realloc" (core func $realloc))
+  ;; allocator
   (alias export $preopens "get-directories" (func $get))
   (core func $get-lowered (canon lower (func $get) (memory $mem) (realloc $realloc)))
   (core module $main
@@ -110,18 +111,7 @@ const STDIN_READER: &str = r#"
     (export "input-stream" (type $is-export (eq $is)))
     (export "get-stdin" (func (result (own $is-export))))
   ))
-  (core module $memory
-    (memory (export "memory") 1)
-    (global $next (mut i32) (i32.const 1024))
-    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
-      (local $at i32)
-      (local.set $at (i32.and (i32.add (global.get $next) (i32.const 7)) (i32.const -8)))
-      (global.set $next (i32.add (local.get $at) (local.get 3)))
-      (local.get $at))
-  )
-  (core instance $m (instantiate $memory))
-  (alias core export $m "memory" (core memory $mem))
-  (alias core export $m "realloc" (core func $realloc))
+  ;; allocator
   (alias export $stdin "get-stdin" (func $get-stdin))
   (alias export $streams "[method]input-stream.blocking-read" (func $read))
   (core func $get-stdin-lowered (canon lower (func $get-stdin)))
@@ -150,7 +140,7 @@ const STDIN_READER: &str = r#"
 #[tokio::test]
 async fn the_guest_reads_nothing_from_stdin() {
     let host = harness::host(&[]);
-    let component = Component::new(host.engine(), STDIN_READER).unwrap();
+    let component = component(&host, STDIN_READER);
     let read = host.call_sandboxed_u32(&component, "read").await.unwrap();
     assert!(
         read == 0 || read == 1001,
@@ -161,7 +151,7 @@ async fn the_guest_reads_nothing_from_stdin() {
 #[tokio::test]
 async fn the_guest_has_no_directories() {
     let host = harness::host(&[]);
-    let component = Component::new(host.engine(), PREOPEN_COUNTER).unwrap();
+    let component = component(&host, PREOPEN_COUNTER);
     assert_eq!(
         host.call_sandboxed_u32(&component, "count").await.unwrap(),
         0
@@ -174,7 +164,7 @@ async fn the_guest_sees_no_environment_variables() {
     unsafe { std::env::set_var("CHAOSPROM_TEST_SECRET", "sentinel-7f3a9c2e-do-not-print") };
     assert!(std::env::vars().count() > 1);
     let host = harness::host(&[]);
-    let component = Component::new(host.engine(), ENVIRONMENT_COUNTER).unwrap();
+    let component = component(&host, ENVIRONMENT_COUNTER);
     assert_eq!(
         host.call_sandboxed_u32(&component, "count").await.unwrap(),
         0

@@ -364,17 +364,8 @@ async fn run(cli: Cli) -> ExitCode {
     };
     let started = Instant::now();
     let config = HostConfig {
-        component: global
-            .component
-            .clone()
-            .map_or(ComponentSource::Embedded, ComponentSource::File),
-        cache_dir: if global.no_cache {
-            None
-        } else {
-            cache::default_dir()
-        },
         policy,
-        ..HostConfig::default()
+        ..host_config(global)
     };
     let host = match ProbeHost::new(config) {
         Ok(host) => host,
@@ -457,18 +448,7 @@ async fn run_experiment(global: &GlobalOptions, args: RunArgs) -> ExitCode {
             RollbackArg::Deviated => RollbackStrategy::Deviated,
         },
         vars,
-        host: HostConfig {
-            component: global
-                .component
-                .clone()
-                .map_or(ComponentSource::Embedded, ComponentSource::File),
-            cache_dir: if global.no_cache {
-                None
-            } else {
-                cache::default_dir()
-            },
-            ..HostConfig::default()
-        },
+        host: host_config(global),
         verbose: global.verbose,
     };
     let interrupt = async {
@@ -640,6 +620,23 @@ fn parse_pair(text: &str) -> Result<(String, String), String> {
     text.split_once('=')
         .map(|(key, value)| (key.to_string(), value.to_string()))
         .ok_or_else(|| format!("'{text}' is not KEY=VALUE"))
+}
+
+/// The component and its cache as the global options say; the default
+/// (empty) outbound policy.
+fn host_config(global: &GlobalOptions) -> HostConfig {
+    HostConfig {
+        component: global
+            .component
+            .clone()
+            .map_or(ComponentSource::Embedded, ComponentSource::File),
+        cache_dir: if global.no_cache {
+            None
+        } else {
+            cache::default_dir()
+        },
+        ..HostConfig::default()
+    }
 }
 
 /// The credential for one endpoint from a file flag or, failing that, the
