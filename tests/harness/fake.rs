@@ -17,6 +17,9 @@ pub enum Reply {
     BytesThenStall(Vec<u8>),
     /// Never answer; keep the connection open.
     Silence,
+    /// A 200 with a chunked body: `chunk` written `count` times, streamed
+    /// (never held in memory whole), then closed.
+    Chunked { chunk: Vec<u8>, count: usize },
 }
 
 /// A request as received.
@@ -134,6 +137,21 @@ fn serve(
             hold(&stream);
         }
         Reply::Silence => hold(&stream),
+        Reply::Chunked { chunk, count } => {
+            let head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n";
+            let size = format!("{:x}\r\n", chunk.len());
+            let _ = stream.write_all(head);
+            for _ in 0..count {
+                let written = stream
+                    .write_all(size.as_bytes())
+                    .and_then(|()| stream.write_all(&chunk))
+                    .and_then(|()| stream.write_all(b"\r\n"));
+                if written.is_err() {
+                    return; // the client stopped reading, as it should
+                }
+            }
+            let _ = stream.write_all(b"0\r\n\r\n");
+        }
     }
 }
 
