@@ -554,3 +554,33 @@ fn push_run_sends_pushgateway_credentials() {
         .all(|r| r.headers.contains("authorization: Basic ")));
     assert!(!run.stdout.contains(SENTINEL) && !run.stderr.contains(SENTINEL));
 }
+
+#[test]
+fn a_name_that_does_not_resolve_is_a_dns_error() {
+    // In a network namespace of its own nothing leaves the machine, so the
+    // lookup fails here instead of asking a resolver elsewhere.
+    let cache = tempfile::tempdir().unwrap();
+    let output = Command::new("unshare")
+        .arg("--net")
+        .arg(env!("CARGO_BIN_EXE_chaosprom"))
+        .args([
+            "--prometheus-url",
+            "http://no-such-host.invalid:9090",
+            "query",
+            "up",
+        ])
+        .env("CHAOSPROM_CACHE_DIR", cache.path())
+        .output()
+        .expect("unshare (util-linux) runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("unshare failed"),
+        "this test needs to create a network namespace (root): {stderr}"
+    );
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr
+            .starts_with("error[transport/dns]: the host name of http://no-such-host.invalid:9090"),
+        "{stderr}"
+    );
+}
