@@ -3,7 +3,8 @@
 # wasm32-wasip2 target; the Debian packages of the real servers the tests
 # start (prometheus, with promtool, and prometheus-pushgateway); and, for
 # the tests that compare `chaosprom run` with the real `chaos run`, the
-# Python Chaos Toolkit with chaostoolkit-prometheus in target/chaostoolkit-venv.
+# Python Chaos Toolkit with chaostoolkit-prometheus in target/chaostoolkit-venv;
+# and cargo-fuzz.
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,6 +29,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# cargo fuzz, for scripts/fuzz.sh (it runs on the stable toolchain with the
+# sanitizer off).
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  echo "setup: installing cargo-fuzz"
+  cargo install cargo-fuzz --locked --quiet
 fi
 
 # The reference implementation, at the versions the compatibility tests know.

@@ -345,6 +345,58 @@ mod tests {
         .unwrap());
     }
 
+    fn json_values() -> impl proptest::strategy::Strategy<Value = Value> {
+        use proptest::prelude::*;
+        let leaf = prop_oneof![
+            Just(Value::Null),
+            any::<bool>().prop_map(Value::Bool),
+            any::<i64>().prop_map(Value::from),
+            any::<f64>()
+                .prop_filter("finite", |f| f.is_finite())
+                .prop_map(Value::from),
+            "\\PC{0,12}".prop_map(Value::String),
+            "[$\\{\\}a-z_]{0,12}".prop_map(Value::String),
+        ];
+        leaf.prop_recursive(3, 24, 4, |inner| {
+            prop_oneof![
+                proptest::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
+                proptest::collection::btree_map(
+                    "[a-z_]{1,6}|type|range|pattern|path|expect|count|target",
+                    inner,
+                    0..4
+                )
+                .prop_map(|m| Value::Object(m.into_iter().collect())),
+            ]
+        })
+    }
+
+    proptest::proptest! {
+        /// Any tolerance against any output, with any names: an answer or an
+        /// error, never a panic.
+        #[test]
+        fn tolerances_never_panic(tolerance in json_values(), output in json_values(), names in json_values()) {
+            let names = names.as_object().cloned().unwrap_or_default();
+            let _ = validate(&tolerance);
+            let _ = within(&tolerance, &output, &names);
+        }
+
+        /// Any document as an experiment: problems found, never a panic.
+        #[test]
+        fn experiment_validation_never_panics(experiment in json_values()) {
+            let _ = crate::runner::validation_problems(&experiment);
+        }
+
+        /// Substitution never panics, and text without `$` comes back as it was.
+        #[test]
+        fn substitution_never_panics(value in json_values(), names in json_values()) {
+            let names = names.as_object().cloned().unwrap_or_default();
+            let substituted = substitute(&value, &names);
+            if !value.to_string().contains('$') {
+                proptest::prop_assert_eq!(substituted, value);
+            }
+        }
+    }
+
     #[test]
     fn validation() {
         assert!(validate(&json!(1.5)).is_err() && validate(&Value::Null).is_err());
