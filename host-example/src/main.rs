@@ -467,12 +467,7 @@ async fn run_experiment(global: &GlobalOptions, args: RunArgs) -> ExitCode {
             println!("Journal written to {}", args.journal_path.display());
             ExitCode::from(report.exit_code())
         }
-        Err(NotRun::Invalid(problems)) => {
-            for problem in &problems {
-                eprintln!("error[invalid-experiment]: {}", one_line(problem));
-            }
-            ExitCode::FAILURE
-        }
+        Err(NotRun::Invalid(problems)) => report_problems(&problems),
         Err(NotRun::Host(message)) => fail("host", &message),
     }
 }
@@ -488,13 +483,16 @@ fn validate_experiment(path: &std::path::Path, vars: Vec<(String, serde_json::Va
             println!("{} is valid", path.display());
             ExitCode::SUCCESS
         }
-        Err(problems) => {
-            for problem in &problems {
-                eprintln!("error[invalid-experiment]: {}", one_line(problem));
-            }
-            ExitCode::FAILURE
-        }
+        Err(problems) => report_problems(&problems),
     }
+}
+
+/// Each validation problem on a line of its own; the experiment ran nothing.
+fn report_problems(problems: &[String]) -> ExitCode {
+    for problem in problems {
+        eprintln!("error[invalid-experiment]: {}", one_line(problem));
+    }
+    ExitCode::FAILURE
 }
 
 /// A multi-line message (a regex parse error, say) on one line.

@@ -172,50 +172,42 @@ fn send_http(
     let json_body = headers
         .iter()
         .any(|(k, v)| k == "Content-Type" && v == "application/json");
-    let form: Vec<(String, String)> = arguments
+    let pairs: Vec<(String, String)> = arguments
         .as_object()
         .map(|m| m.iter().map(|(k, v)| (k.clone(), python_str(v))).collect())
         .unwrap_or_default();
-    let mut request = ureq::http::Request::builder().method(method).uri(url);
+    let form = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(&pairs)
+        .finish();
+    // Like requests: a GET carries the arguments in its query string; other
+    // methods send them as JSON when the caller said so, else form-encoded.
+    let (uri, body, content_type) = if method == "GET" {
+        let uri = match (form.is_empty(), url.contains('?')) {
+            (true, _) => url.to_string(),
+            (false, true) => format!("{url}&{form}"),
+            (false, false) => format!("{url}?{form}"),
+        };
+        (uri, None, None)
+    } else if json_body {
+        let body = serde_json::to_vec(arguments).unwrap_or_default();
+        (url.to_string(), Some(body), None)
+    } else {
+        let content_type = Some("application/x-www-form-urlencoded");
+        (url.to_string(), Some(form.into_bytes()), content_type)
+    };
+    let mut request = ureq::http::Request::builder()
+        .method(method)
+        .uri(uri.as_str());
     for (name, value) in headers {
         request = request.header(name, value);
     }
-    let result = if method == "GET" {
-        let query = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&form)
-            .finish();
-        let full = if query.is_empty() {
-            url.to_string()
-        } else if url.contains('?') {
-            format!("{url}&{query}")
-        } else {
-            format!("{url}?{query}")
-        };
-        let request = ureq::http::Request::builder()
-            .method(method)
-            .uri(full.as_str());
-        let request = headers.iter().fold(request, |r, (n, v)| r.header(n, v));
-        let request = request
-            .body(())
-            .map_err(|e| Failure::Abort(format!("invalid request to {url}: {e}")))?;
-        agent.run(request)
-    } else if json_body {
-        let body = serde_json::to_vec(arguments).unwrap_or_default();
-        agent.run(
-            request
-                .body(body)
-                .map_err(|e| Failure::Abort(format!("invalid request to {url}: {e}")))?,
-        )
-    } else {
-        let body = form_urlencoded::Serializer::new(String::new())
-            .extend_pairs(&form)
-            .finish();
-        let request = request.header("Content-Type", "application/x-www-form-urlencoded");
-        agent.run(
-            request
-                .body(body.into_bytes())
-                .map_err(|e| Failure::Abort(format!("invalid request to {url}: {e}")))?,
-        )
+    if let Some(content_type) = content_type {
+        request = request.header("Content-Type", content_type);
+    }
+    let invalid = |e: ureq::http::Error| Failure::Abort(format!("invalid request to {url}: {e}"));
+    let result = match body {
+        None => agent.run(request.body(()).map_err(invalid)?),
+        Some(body) => agent.run(request.body(body).map_err(invalid)?),
     };
     let mut response = result.map_err(|error| match error {
         ureq::Error::Timeout(_) => Failure::Activity("activity took too long to complete".into()),
