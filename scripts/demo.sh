@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 echo "demo: building chaosprom (the first build takes several minutes)"
-cargo build --release --locked --quiet -p chaosprometheus-host
+cargo build --release --locked --quiet -p chaosprometheus-cli
 chaosprom="$PWD/target/release/chaosprom"
 
 work=$(mktemp -d)

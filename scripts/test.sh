@@ -1,10 +1,32 @@
 #!/usr/bin/env bash
-# Runs every test: installs what is missing (scripts/setup.sh), builds the
-# component and the host once, in release, runs the unit tests and the
-# integration tests against real servers on 127.0.0.1, then each fuzz target
-# for a bounded time (scripts/fuzz.sh; FUZZ_SECONDS, default 20).
+# Runs every test: installs what is missing (scripts/setup.sh); checks the
+# formatting and lints the host crates and the guest (for wasm32-wasip2);
+# runs the guest's unit tests in a debug build (overflow checks on; no
+# wasmtime in it, so this is quick); builds everything else once, in
+# release (our host crates keep overflow checks on there), and runs the unit
+# tests and the integration tests against real servers on 127.0.0.1; then
+# each fuzz target for a bounded time (scripts/fuzz.sh; FUZZ_SECONDS,
+# default 20).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
+
+step() { echo; echo "test: $*"; }
+
+step "formatting (cargo fmt --check)"
+cargo fmt --all -- --check
+
+step "lints: host crates, runner, CLI, tests (clippy -D warnings)"
+cargo clippy --release --locked --workspace --all-targets -- -D warnings
+
+step "lints: the guest for wasm32-wasip2 (clippy -D warnings)"
+cargo clippy --release --locked -p chaosprometheus --lib --target wasm32-wasip2 -- -D warnings
+
+step "guest unit tests, debug build"
+cargo test --locked -p chaosprometheus
+
+step "unit and integration tests, release build"
 cargo test --release --locked --workspace
+
+step "fuzzing"
 scripts/fuzz.sh

@@ -8,13 +8,14 @@ use std::time::Duration;
 use jiff::Timestamp;
 
 use crate::control::{
-    self, ActivityKind, ActivityOutcome, ActivityStatus, Clock, PushReport, RunStatus, Settings,
+    self, ActivityKind, ActivityOutcome, ActivityStatus, Clock, ControlSettings, PushReport,
+    RunStatus,
 };
 use crate::error::{BadResponseKind, ProbeError, TransportFailure};
 use crate::http::WasiHttp;
 use crate::mean::MeanKind;
 use crate::probes::{self as plain, InstantQuery, MeanWindow, RangeQuery};
-use crate::request::EndpointConfig;
+use crate::request::Endpoint;
 
 mod bindings {
     wit_bindgen::generate!({
@@ -196,9 +197,9 @@ fn now() -> Timestamp {
         .unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
-impl From<wit::Endpoint> for EndpointConfig {
+impl From<wit::Endpoint> for Endpoint {
     fn from(e: wit::Endpoint) -> Self {
-        EndpointConfig {
+        Endpoint {
             base_url: e.base_url,
             headers: e.headers,
             connect_timeout_ms: e.connect_timeout_ms,
@@ -305,9 +306,9 @@ impl From<ProbeError> for wit::ProbeError {
     }
 }
 
-impl From<wit_controls::ControlSettings> for Settings {
+impl From<wit_controls::ControlSettings> for ControlSettings {
     fn from(s: wit_controls::ControlSettings) -> Self {
-        Settings {
+        ControlSettings {
             pushgateway_url: s.pushgateway_url,
             job: s.job,
             grouping_key: s.grouping_key,

@@ -209,16 +209,17 @@ fn from_stream_error(error: StreamError, request: &HttpRequest, phase: Phase) ->
             if let Some(code) = wasip2::http::types::http_error_code(&io_error) {
                 return from_error_code(&code, request, phase);
             }
-            // Some hosts (wasmtime-wasi-http 48 among them) report body
-            // errors without an error code; their text is all there is.
-            let text = io_error.to_debug_string();
-            let lower = text.to_ascii_lowercase();
-            if lower.contains("timeout") || lower.contains("timed out") {
-                return from_error_code(&ErrorCode::ConnectionReadTimeout, request, phase);
-            }
+            // A host that gives no code for a stream error (wasmtime-wasi-http
+            // 48 on its own gives none for a body; our host fills them in)
+            // leaves only a broken connection to report; its text is shown,
+            // never read.
             ProbeError::transport(
                 TransportFailure::ConnectionLost,
-                format!("the connection to {} failed: {text}", request.url()),
+                format!(
+                    "the connection to {} failed: {}",
+                    request.url(),
+                    io_error.to_debug_string()
+                ),
             )
         }
     }

@@ -7,7 +7,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::duration::{auto_step, mean_step, PromDuration};
 use crate::error::{ProbeError, TransportFailure};
 use crate::mean::{mean, MeanKind};
-use crate::request::{python_dict, Endpoint, EndpointConfig, HttpRequest, MAX_REDIRECTS};
+use crate::request::{python_dict, Endpoint, HttpRequest, Target, MAX_REDIRECTS};
 use crate::response::{check_envelope, single_series_values, single_value, HttpResponse};
 use crate::time_expr::{format_rfc3339, parse_time_expr};
 
@@ -77,11 +77,11 @@ pub struct MeanWindow {
 /// `GET /api/v1/query`; the answer's JSON, unchanged.
 pub fn query(
     transport: &mut impl Transport,
-    config: &EndpointConfig,
+    config: &Endpoint,
     request: &InstantQuery,
     now: Timestamp,
 ) -> Result<String, ProbeError> {
-    let endpoint = Endpoint::from_config(config)?;
+    let endpoint = Target::from_endpoint(config)?;
     let timeout = parse_timeout(request.timeout.as_deref())?;
     let when = request
         .when
@@ -103,11 +103,11 @@ pub fn query(
 /// `GET /api/v1/query_range`; the answer's JSON, unchanged.
 pub fn query_interval(
     transport: &mut impl Transport,
-    config: &EndpointConfig,
+    config: &Endpoint,
     request: &RangeQuery,
     now: Timestamp,
 ) -> Result<String, ProbeError> {
-    let endpoint = Endpoint::from_config(config)?;
+    let endpoint = Target::from_endpoint(config)?;
     let timeout = parse_timeout(request.timeout.as_deref())?;
     let step = request
         .step
@@ -133,7 +133,7 @@ pub fn query_interval(
 /// One number from an instant query; see WIT `query-value`.
 pub fn query_value(
     transport: &mut impl Transport,
-    config: &EndpointConfig,
+    config: &Endpoint,
     request: &InstantQuery,
     default: Option<f64>,
     now: Timestamp,
@@ -145,12 +145,12 @@ pub fn query_value(
 /// The mean of the one series `query` returns over the window.
 pub fn compute_mean(
     transport: &mut impl Transport,
-    config: &EndpointConfig,
+    config: &Endpoint,
     query: &str,
     window: &MeanWindow,
     now: Timestamp,
 ) -> Result<f64, ProbeError> {
-    let endpoint = Endpoint::from_config(config)?;
+    let endpoint = Target::from_endpoint(config)?;
     let timeout = parse_timeout(window.timeout.as_deref())?;
     let length = PromDuration::parse(
         "window",
@@ -185,7 +185,7 @@ pub fn compute_mean(
 /// `compute_mean` of [`NODES_CPU_USAGE_QUERY`].
 pub fn nodes_cpu_usage_mean(
     transport: &mut impl Transport,
-    config: &EndpointConfig,
+    config: &Endpoint,
     window: &MeanWindow,
     now: Timestamp,
 ) -> Result<f64, ProbeError> {
@@ -194,7 +194,7 @@ pub fn nodes_cpu_usage_mean(
 
 fn range(
     transport: &mut impl Transport,
-    endpoint: &Endpoint,
+    endpoint: &Target,
     query: &str,
     timeout: Option<&PromDuration>,
     step: &PromDuration,
@@ -262,8 +262,8 @@ mod tests {
         "2026-11-22T08:30:00Z".parse().unwrap()
     }
 
-    fn local() -> EndpointConfig {
-        EndpointConfig {
+    fn local() -> Endpoint {
+        Endpoint {
             base_url: Some("http://127.0.0.1:19090".into()),
             ..Default::default()
         }

@@ -4,7 +4,10 @@
 
 use serde_json::Value;
 
-/// Python's `repr()` of a string.
+/// Python's `repr()` of a string: single quotes unless the text has a
+/// single quote and no double quote; `\\`, `\n`, `\r`, `\t`; other
+/// characters Python does not print (`str.isprintable`) as `\xhh`,
+/// `\uhhhh` or `\Uhhhhhhhh`.
 pub fn repr_str(text: &str) -> String {
     let quote = if text.contains('\'') && !text.contains('"') {
         '"'
@@ -23,15 +26,71 @@ pub fn repr_str(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32))
-            }
-            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
-            c => out.push(c),
+            c if is_printable(c) => out.push(c),
+            c if (c as u32) < 0x100 => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x10000 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push_str(&format!("\\U{:08x}", c as u32)),
         }
     }
     out.push(quote);
     out
+}
+
+/// Python's `str.isprintable()` of one character: everything but the
+/// Unicode categories Other (Cc, Cf, Cs, Co, Cn) and Separator (Zl, Zp,
+/// Zs), except the space itself.
+fn is_printable(c: char) -> bool {
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+    if c == ' ' {
+        return true;
+    }
+    if c.is_ascii() {
+        return !c.is_ascii_control();
+    }
+    !matches!(
+        c.general_category(),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::Surrogate
+            | GeneralCategory::PrivateUse
+            | GeneralCategory::Unassigned
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+            | GeneralCategory::SpaceSeparator
+    )
+}
+
+/// Python's `repr()` of the value `json.loads` makes of this JSON:
+/// `True`, `None`, `1.0`, `{'k': [1, 'it\'s']}`.
+pub fn repr_value(value: &Value) -> String {
+    match value {
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        Value::Null => "None".into(),
+        Value::String(text) => repr_str(text),
+        Value::Number(number) if number.is_f64() => repr_float(number.as_f64().unwrap_or(f64::NAN)),
+        Value::Number(number) => number.to_string(),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(repr_value).collect::<Vec<_>>().join(", ")
+        ),
+        Value::Object(map) => format!(
+            "{{{}}}",
+            map.iter()
+                .map(|(key, item)| format!("{}: {}", repr_str(key), repr_value(item)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Python's `str()` of such a value, as an f-string or `%s` prints it: a
+/// string as it is, anything else as its `repr()`.
+pub fn str_value(value: &Value) -> String {
+    match value {
+        Value::String(text) => text.clone(),
+        other => repr_value(other),
+    }
 }
 
 /// Python's `repr()` of a float: the shortest text that reads back the same,
@@ -230,5 +289,110 @@ mod tests {
         assert_eq!(repr_str("up{"), "'up{'");
         assert_eq!(repr_str("it's"), "\"it's\"");
         assert_eq!(repr_str("a'b\"c\n"), "'a\\'b\"c\\n'");
+    }
+
+    /// Every value of a corpus through `repr_value` and through Python's own
+    /// `repr(json.loads(...))`: the two must agree to the byte. Python is the
+    /// machine's `python3` (scripts/setup.sh installs it).
+    #[test]
+    fn repr_matches_pythons_own_repr() {
+        use std::io::Write;
+        use std::process::{Command, Stdio};
+
+        let mut corpus: Vec<Value> = Vec::new();
+        let texts = [
+            "",
+            "up{",
+            "it's",
+            "say \"hi\"",
+            "both ' and \"",
+            "back\\slash",
+            "tab\there",
+            "new\nline",
+            "cr\rhere",
+            "nul\u{0}",
+            "bell\u{7}",
+            "del\u{7f}",
+            "esc\u{1b}[0m",
+            "latin é ß",
+            "nbsp\u{a0}",
+            "soft\u{ad}hyphen",
+            "next\u{85}line",
+            "ctrl\u{9f}",
+            "zero\u{200b}width",
+            "rtl\u{202e}mark",
+            "line\u{2028}sep",
+            "para\u{2029}sep",
+            "ideographic\u{3000}space",
+            "bom\u{feff}",
+            "private\u{e000}use",
+            "replacement\u{fffd}",
+            "not a char\u{ffff}",
+            "emoji 😀",
+            "tag\u{e0001}",
+            "astral private\u{f0000}",
+            "math 𝔸",
+            "cjk 漢字",
+            "arabic \u{600}",
+            "combining e\u{301}",
+            "ogham\u{1680}space",
+        ];
+        corpus.extend(texts.iter().map(|t| Value::String(t.to_string())));
+        for number in [
+            "0",
+            "-1",
+            "123456789012345678",
+            "1.0",
+            "0.1",
+            "1e16",
+            "1e-5",
+            "1.5e300",
+            "-0.0",
+            "0.30000000000000004",
+            "123.456",
+            "1e22",
+            "12345678901234567890",
+        ] {
+            corpus.push(serde_json::from_str(number).unwrap());
+        }
+        corpus.extend([Value::Null, Value::Bool(true), Value::Bool(false)]);
+        // Keys in order: the guest's maps are sorted, the runner's keep the
+        // document's order, as Python's dicts do.
+        corpus.push(serde_json::json!({"n": [1, 2.5, "it's"], "query": "up{", "when": null}));
+        corpus.push(serde_json::json!([[], {}, {"k\u{a0}": {"nested": [true, false]}}]));
+
+        let mut python = Command::new("python3")
+            .args([
+                "-c",
+                "import json, sys\nfor line in sys.stdin:\n    print(repr(json.loads(line)))",
+            ])
+            .env("PYTHONIOENCODING", "utf-8")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs (scripts/setup.sh installs it)");
+        let mut input = String::new();
+        for value in &corpus {
+            input.push_str(&value.to_string());
+            input.push('\n');
+        }
+        python
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        let output = python.wait_with_output().unwrap();
+        assert!(output.status.success());
+        let expected = String::from_utf8(output.stdout).unwrap();
+        let expected: Vec<&str> = expected.lines().collect();
+        assert_eq!(expected.len(), corpus.len());
+        let differences: Vec<String> = corpus
+            .iter()
+            .zip(&expected)
+            .filter(|(value, python)| repr_value(value) != **python)
+            .map(|(value, python)| format!("{value}: ours {} python {python}", repr_value(value)))
+            .collect();
+        assert!(differences.is_empty(), "{differences:#?}");
     }
 }

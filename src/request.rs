@@ -20,7 +20,7 @@ pub const SERVER_TIMEOUT_MARGIN_MS: u32 = 5_000;
 
 /// The endpoint as a caller gives it (WIT `endpoint`).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct EndpointConfig {
+pub struct Endpoint {
     pub base_url: Option<String>,
     pub headers: Vec<(String, String)>,
     pub connect_timeout_ms: Option<u32>,
@@ -54,7 +54,7 @@ pub struct Timeouts {
 
 /// A checked endpoint: where the API lives and how to talk to it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Endpoint {
+pub struct Target {
     pub scheme: Scheme,
     /// `host[:port]`, as given.
     pub authority: String,
@@ -97,8 +97,8 @@ impl HttpRequest {
     }
 }
 
-impl Endpoint {
-    pub fn from_config(config: &EndpointConfig) -> Result<Endpoint, ProbeError> {
+impl Target {
+    pub fn from_endpoint(config: &Endpoint) -> Result<Target, ProbeError> {
         let base = config.base_url.as_deref().unwrap_or(DEFAULT_BASE_URL);
         let (scheme, authority, path_prefix) = split_base_url(base)?;
         for (name, value) in &config.headers {
@@ -111,7 +111,7 @@ impl Endpoint {
             Some(ms) => Ok(ms),
             None => Ok(default),
         };
-        Ok(Endpoint {
+        Ok(Target {
             scheme,
             authority,
             path_prefix,
@@ -382,8 +382,8 @@ pub fn python_dict(params: &[(&str, &str)]) -> String {
 mod tests {
     use super::*;
 
-    fn endpoint(base: &str) -> Endpoint {
-        Endpoint::from_config(&EndpointConfig {
+    fn endpoint(base: &str) -> Target {
+        Target::from_endpoint(&Endpoint {
             base_url: Some(base.to_string()),
             ..Default::default()
         })
@@ -392,7 +392,7 @@ mod tests {
 
     #[test]
     fn default_base_url_is_localhost_9090() {
-        let e = Endpoint::from_config(&EndpointConfig::default()).unwrap();
+        let e = Target::from_endpoint(&Endpoint::default()).unwrap();
         assert_eq!(
             (e.scheme, e.authority.as_str(), e.path_prefix.as_str()),
             (Scheme::Http, "localhost:9090", "")
@@ -434,7 +434,7 @@ mod tests {
             "http://h:1:2",
             "",
         ] {
-            let error = Endpoint::from_config(&EndpointConfig {
+            let error = Target::from_endpoint(&Endpoint {
                 base_url: Some(bad.into()),
                 ..Default::default()
             })
@@ -448,21 +448,21 @@ mod tests {
 
     #[test]
     fn bad_headers_and_zero_timeouts_are_rejected() {
-        let with = |headers: Vec<(&str, &str)>| EndpointConfig {
+        let with = |headers: Vec<(&str, &str)>| Endpoint {
             headers: headers
                 .into_iter()
                 .map(|(n, v)| (n.into(), v.into()))
                 .collect(),
             ..Default::default()
         };
-        assert!(Endpoint::from_config(&with(vec![("X-Scope-OrgID", "tenant-1")])).is_ok());
-        assert!(Endpoint::from_config(&with(vec![("Bad Name", "x")])).is_err());
-        assert!(Endpoint::from_config(&with(vec![("X", "a\r\nInjected: 1")])).is_err());
-        let zero = EndpointConfig {
+        assert!(Target::from_endpoint(&with(vec![("X-Scope-OrgID", "tenant-1")])).is_ok());
+        assert!(Target::from_endpoint(&with(vec![("Bad Name", "x")])).is_err());
+        assert!(Target::from_endpoint(&with(vec![("X", "a\r\nInjected: 1")])).is_err());
+        let zero = Endpoint {
             connect_timeout_ms: Some(0),
             ..Default::default()
         };
-        assert!(Endpoint::from_config(&zero).is_err());
+        assert!(Target::from_endpoint(&zero).is_err());
     }
 
     #[test]

@@ -215,6 +215,20 @@ fn parse_sample(text: &str) -> Result<f64, ProbeError> {
     })
 }
 
+/// A sample value as Prometheus writes it, the inverse of [`parse_sample`]:
+/// `1`, `0.25`, `NaN`, `+Inf`, `-Inf`.
+pub fn format_sample(value: f64) -> String {
+    if value.is_nan() {
+        "NaN".into()
+    } else if value == f64::INFINITY {
+        "+Inf".into()
+    } else if value == f64::NEG_INFINITY {
+        "-Inf".into()
+    } else {
+        value.to_string()
+    }
+}
+
 fn unexpected(error: &serde_json::Error) -> ProbeError {
     ProbeError::bad_response(
         BadResponseKind::UnexpectedShape,
@@ -227,6 +241,22 @@ mod tests {
     use super::*;
 
     const LABEL: &str = "Prometheus query {'query': 'up'}";
+
+    #[test]
+    fn samples_are_written_as_prometheus_writes_them() {
+        for (value, text) in [
+            (1.0, "1"),
+            (0.25, "0.25"),
+            (-3.5, "-3.5"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "+Inf"),
+            (f64::NEG_INFINITY, "-Inf"),
+        ] {
+            assert_eq!(format_sample(value), text);
+            let back = parse_sample(text).unwrap();
+            assert!(back == value || (back.is_nan() && value.is_nan()), "{text}");
+        }
+    }
 
     fn answer(status: u16, body: &str) -> Result<String, ProbeError> {
         check_envelope(

@@ -21,6 +21,8 @@ pub enum CallError {
     #[error("the call did not finish within its {0:?} deadline and was stopped")]
     Deadline(Duration),
     /// The component trapped for another reason (a bug in the component).
+    /// The text says how, then what the component wrote to stderr, if
+    /// anything (a Rust guest's panic message), then the wasm backtrace.
     #[error("the component trapped: {0}")]
     Trap(String),
     /// A control run whose instance an earlier trap or deadline stopped.

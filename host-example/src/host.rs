@@ -5,8 +5,10 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use wasmtime::component::{Component, Linker, ResourceAny, ResourceTable};
-use wasmtime::{Config, Engine, Store, Trap};
+use wasmtime::component::{Component, Linker, Resource, ResourceAny, ResourceTable};
+use wasmtime::{Config, Engine, Store, StoreContextMut, Trap};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::p2::IoError;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -17,7 +19,7 @@ use crate::bindings::{
 use crate::cache;
 use crate::error::CallError;
 use crate::limits::{CallLimits, MemoryCap};
-use crate::policy::{OutboundPolicy, PolicyHooks};
+use crate::policy::{self, OutboundPolicy, PolicyHooks};
 
 /// The component this host was built with.
 pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("CHAOSPROM_COMPONENT_PATH"));
@@ -44,9 +46,11 @@ pub struct HostConfig {
 }
 
 /// The state of one call's store: an empty WASI context (no environment, no
-/// files, no stdin), the HTTP context with the policy hooks, the limiter.
+/// files, no stdin, stdout discarded, stderr kept in memory for the error of
+/// a trap), the HTTP context with the policy hooks, the limiter.
 pub struct CallState {
     wasi: WasiCtx,
+    stderr: MemoryOutputPipe,
     http: WasiHttpCtx,
     table: ResourceTable,
     hooks: PolicyHooks,
@@ -76,6 +80,8 @@ impl WasiHttpView for CallState {
 /// store, so a trap or a timeout in one call never affects the next.
 pub struct ProbeHost {
     engine: Engine,
+    /// Kept only to run other components exactly as the probes are run.
+    #[cfg(feature = "test-hooks")]
     linker: Linker<CallState>,
     component: Component,
     pre: ChaosprometheusPre<CallState>,
@@ -100,9 +106,11 @@ impl ProbeHost {
         let mut linker = Linker::<CallState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+        link_http_error_code(&mut linker)?;
         let pre = ChaosprometheusPre::new(linker.instantiate_pre(&component)?)?;
         Ok(ProbeHost {
             engine,
+            #[cfg(feature = "test-hooks")]
             linker,
             component,
             pre,
@@ -114,16 +122,22 @@ impl ProbeHost {
     /// Instantiates another component exactly as the probes are run (same
     /// linker, same empty WASI context, same limits) and calls its export
     /// `name: func() -> u32`. For proving what the sandbox gives a guest.
+    /// A trap, a limit or the deadline ends it as it ends a probe.
+    #[cfg(feature = "test-hooks")]
     pub async fn call_sandboxed_u32(
         &self,
         component: &Component,
         name: &str,
-    ) -> wasmtime::Result<u32> {
-        let mut store = self.new_store().map_err(|e| wasmtime::format_err!("{e}"))?;
-        let instance = self.linker.instantiate_async(&mut store, component).await?;
-        let func = instance.get_typed_func::<(), (u32,)>(&mut store, name)?;
-        let (value,) = func.call_async(&mut store, ()).await?;
-        Ok(value)
+    ) -> Result<u32, CallError> {
+        let mut store = self.new_store()?;
+        let run = async {
+            let instance = self.linker.instantiate_async(&mut store, component).await?;
+            let func = instance.get_typed_func::<(), (u32,)>(&mut store, name)?;
+            let (value,) = func.call_async(&mut store, ()).await?;
+            wasmtime::Result::Ok(Ok(value))
+        };
+        let outcome = bounded(self.limits.deadline, run).await;
+        settle(outcome, &store, &self.limits).map_err(|e| redact(e, &self.policy))
     }
 
     pub fn engine(&self) -> &Engine {
@@ -261,8 +275,10 @@ impl ProbeHost {
     }
 
     fn new_store(&self) -> Result<Store<CallState>, CallError> {
+        let stderr = MemoryOutputPipe::new(STDERR_BYTES);
         let state = CallState {
-            wasi: WasiCtxBuilder::new().build(),
+            wasi: WasiCtxBuilder::new().stderr(stderr.clone()).build(),
+            stderr,
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
             hooks: PolicyHooks {
@@ -331,6 +347,10 @@ fn redact(error: CallError, policy: &OutboundPolicy) -> CallError {
                 ProbeError::BadResponse(b) => clean(&mut b.message),
             }
             CallError::Probe(probe)
+        }
+        CallError::Trap(mut text) => {
+            clean(&mut text);
+            CallError::Trap(text)
         }
         other => other,
     }
@@ -461,9 +481,66 @@ fn explain_trap(
     }
     match error.downcast_ref::<Trap>() {
         Some(Trap::OutOfFuel) => CallError::CpuCap { fuel: limits.fuel },
-        Some(trap) => CallError::Trap(format!("{trap}: {error:?}")),
+        Some(trap) => match stderr_text(&store.data().stderr) {
+            // A Rust guest prints its panic message there before it aborts.
+            Some(stderr) => CallError::Trap(format!("{trap}; its stderr: {stderr}\n{error:?}")),
+            None => CallError::Trap(format!("{trap}: {error:?}")),
+        },
         None => CallError::Host(error),
     }
+}
+
+/// What the guest wrote to stderr, trimmed, with control characters other
+/// than line breaks and tabs replaced (the text ends up on a terminal).
+fn stderr_text(stderr: &MemoryOutputPipe) -> Option<String> {
+    let bytes = stderr.contents();
+    let text: String = String::from_utf8_lossy(&bytes)
+        .trim()
+        .chars()
+        .map(|c| match c {
+            '\n' | '\t' => c,
+            c if c.is_control() => char::REPLACEMENT_CHARACTER,
+            c => c,
+        })
+        .collect();
+    (!text.is_empty()).then_some(text)
+}
+
+/// The most of a call's stderr kept: room for a panic message. Past it the
+/// stream reports itself closed to the guest (a Rust guest ignores that
+/// when it prints a panic).
+const STDERR_BYTES: usize = 4096;
+
+/// The `wasi:http/types` instance wasmtime-wasi-http 48 links (the version of
+/// its WIT); a guest built against any `0.2.x` is matched to it.
+const WASI_HTTP_TYPES: &str = "wasi:http/types@0.2.12";
+
+/// Links [`policy::http_error_code`] in place of wasmtime-wasi-http's
+/// `http-error-code`, so a failed read of a response body comes to the
+/// guest as an error code (a between-bytes timeout as
+/// `connection-read-timeout`) instead of text only; see that function for
+/// why wasmtime's own gives none.
+fn link_http_error_code(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
+    let http_error_code = |store: StoreContextMut<'_, CallState>,
+                           (error,): (Resource<IoError>,)| {
+        let error = store.data().table.get(&error)?;
+        Ok((policy::http_error_code(error),))
+    };
+    // Without shadowing the definition must be refused, being wasmtime's
+    // already; were it accepted, its WIT version has moved on and guests
+    // would still be given wasmtime's function.
+    let mut types = linker.instance(WASI_HTTP_TYPES)?;
+    if types.func_wrap("http-error-code", http_error_code).is_ok() {
+        wasmtime::bail!(
+            "wasmtime-wasi-http no longer links {WASI_HTTP_TYPES}: update WASI_HTTP_TYPES"
+        );
+    }
+    linker.allow_shadowing(true);
+    linker
+        .instance(WASI_HTTP_TYPES)?
+        .func_wrap("http-error-code", http_error_code)?;
+    linker.allow_shadowing(false);
+    Ok(())
 }
 
 /// Fuel spent between two yields to the async runtime.

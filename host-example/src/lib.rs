@@ -21,13 +21,16 @@ mod error;
 mod host;
 mod limits;
 mod policy;
-pub mod runner;
 
 pub use bindings::{
     ActivityKind, ActivityOutcome, ActivityStatus, BadResponse, BadResponseKind, ControlSettings,
     Endpoint, HttpStatusError, InstantQuery, MeanKind, MeanWindow, ProbeError, PrometheusError,
     PushReport, RangeQuery, RunStatus, TransportError, TransportFailure,
 };
+/// The component's own rules, compiled natively, for hosts that must agree
+/// with it: default URLs (`rules::request::DEFAULT_BASE_URL`), where a
+/// control pushes (`rules::control::pushgateway_url`), Python's `repr`.
+pub use chaosprometheus as rules;
 pub use error::CallError;
 pub use host::{
     CallState, ComponentSource, ControlRun, HostConfig, ProbeHost, RunIdentity, EMBEDDED_COMPONENT,

@@ -3,10 +3,12 @@
 
 use std::fmt;
 use std::future::Future;
+use std::io;
+use std::net::IpAddr;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use wasmtime_wasi_http::p2::bindings::http::types::{DnsErrorPayload, ErrorCode};
+use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 /// `scheme://host:port`, the unit the policy allows. Host names are compared
@@ -103,6 +105,19 @@ pub enum Credential {
 }
 
 impl Credential {
+    /// The credential of an endpoint written either way: a bearer token
+    /// wins over `user:password` for basic auth; neither is none.
+    pub fn from_token_or_basic(
+        bearer_token: Option<String>,
+        basic_auth: Option<&str>,
+    ) -> Result<Option<Credential>, String> {
+        match (bearer_token, basic_auth) {
+            (Some(token), _) => Ok(Some(Credential::Bearer(token))),
+            (None, Some(pair)) => Credential::basic_from(pair).map(Some),
+            (None, None) => Ok(None),
+        }
+    }
+
     /// `user:password`, as in a basic-auth file.
     pub fn basic_from(text: &str) -> Result<Credential, String> {
         let text = text.trim_end_matches(['\n', '\r']);
@@ -178,6 +193,22 @@ impl OutboundPolicy {
 
     pub fn allows(&self, authority: &Authority) -> bool {
         self.allowed.contains(authority)
+    }
+
+    /// Allows the authority of `url` and, when there is a credential or a
+    /// header to add, has the host add them to every request for it. The
+    /// one way every host (CLI, runner, bindings) builds an endpoint's policy.
+    pub fn allow_endpoint(
+        &mut self,
+        url: &str,
+        (credential, headers): HostAuth,
+    ) -> Result<Authority, String> {
+        let authority = Authority::from_url(url)?;
+        self.allow(authority.clone());
+        if credential.is_some() || !headers.is_empty() {
+            self.inject(authority.clone(), credential, headers);
+        }
+        Ok(authority)
     }
 
     /// Adds a credential and headers for `authority` (which it also allows).
@@ -307,7 +338,11 @@ impl WasiHttpHooks for PolicyHooks {
                 inject(&mut request, injection)?;
             }
             tracing::debug!(method = %request.method(), uri = %request.uri(), "sending");
-            let options = policy.clamp(options);
+            let mut options = policy.clamp(options);
+            // The lookup happens only now, after the allow-list check, and
+            // counts against the connect timeout.
+            let connect_timeout = options.connect_timeout.unwrap_or(policy.ceilings.connect);
+            options.connect_timeout = Some(resolve(&authority, connect_timeout).await?);
             let (response, io) =
                 wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
             tracing::debug!(status = %response.status(), "answered");
@@ -319,28 +354,102 @@ impl WasiHttpHooks for PolicyHooks {
         })
     }
 
-    /// Tells a name that does not resolve from a refused connection; the
-    /// default hook reports both as "connection refused".
-    fn p2_error_from_connect(&mut self, error: &std::io::Error) -> ErrorCode {
-        let text = error.to_string();
+    /// A failed connection, by its kind alone: a name that does not
+    /// resolve never gets here, [`resolve`] reports it first.
+    fn p2_error_from_connect(&mut self, error: &io::Error) -> ErrorCode {
         match error.kind() {
-            std::io::ErrorKind::ConnectionRefused => ErrorCode::ConnectionRefused,
-            std::io::ErrorKind::TimedOut => ErrorCode::ConnectionTimeout,
-            std::io::ErrorKind::NetworkUnreachable | std::io::ErrorKind::HostUnreachable => {
+            io::ErrorKind::TimedOut => ErrorCode::ConnectionTimeout,
+            io::ErrorKind::NetworkUnreachable | io::ErrorKind::HostUnreachable => {
                 ErrorCode::DestinationIpUnroutable
-            }
-            _ if text.contains("lookup")
-                || text.contains("resolve")
-                || text.contains("Name or service") =>
-            {
-                ErrorCode::DnsError(DnsErrorPayload {
-                    rcode: Some(text),
-                    info_code: None,
-                })
             }
             _ => ErrorCode::ConnectionRefused,
         }
     }
+}
+
+/// Looks up a host name before connecting, so that a name that does not
+/// resolve is told from a refused connection by where it failed rather than
+/// by the wording of an `io::Error`. An IP literal needs no lookup. Returns
+/// what is left of `connect_timeout` for the connection itself.
+///
+/// `default_send_request` takes no address, so it looks the name up again
+/// when it connects, within what is left of the timeout; should that second
+/// lookup fail where this one succeeded, wasmtime reports it as a DNS error
+/// itself (from the text of tokio's error: that rare race is the one place a
+/// DNS failure is still read from text, and it is wasmtime's reading).
+async fn resolve(authority: &Authority, connect_timeout: Duration) -> Result<Duration, HttpError> {
+    let host = authority.host.trim_start_matches('[').trim_end_matches(']');
+    if host.parse::<IpAddr>().is_ok() {
+        return Ok(connect_timeout);
+    }
+    let started = Instant::now();
+    let lookup = tokio::net::lookup_host((host, authority.port));
+    match tokio::time::timeout(connect_timeout, lookup).await {
+        Err(_elapsed) => Err(HttpError::DnsTimeout),
+        Ok(Err(error)) => Err(HttpError::DnsError {
+            rcode: Some(error.to_string()),
+            info_code: None,
+        }),
+        Ok(Ok(mut addresses)) => match addresses.next() {
+            Some(_) => Ok(connect_timeout.saturating_sub(started.elapsed())),
+            None => Err(HttpError::DnsError {
+                rcode: Some("no addresses".to_string()),
+                info_code: None,
+            }),
+        },
+    }
+}
+
+/// What `wasi:http/types.http-error-code` answers for an `io-error`.
+///
+/// wasmtime-wasi-http 48 answers only when the error is an [`ErrorCode`]. A
+/// response body's stream, though, fails with the crate's own [`HttpError`]
+/// (its bodies are `UnsyncBoxBody<Bytes, HttpError>`, and the stream hands
+/// the guest `wasmtime::Error::from(that error)`), and a `wasmtime::Error`
+/// downcasts only to the type it was made from: no body error ever had a
+/// code, so a guest could tell a between-bytes timeout from a broken
+/// connection only by the error's text. The host links this in place of
+/// that function; it reads those values too.
+pub(crate) fn http_error_code(error: &wasmtime::Error) -> Option<ErrorCode> {
+    if let Some(code) = error.downcast_ref::<ErrorCode>() {
+        return Some(code.clone());
+    }
+    let code = match error.downcast_ref::<HttpError>()? {
+        // `default_send_request`'s between-bytes timer.
+        HttpError::ConnectionReadTimeout => ErrorCode::ConnectionReadTimeout,
+        HttpError::HttpResponseTimeout => ErrorCode::HttpResponseTimeout,
+        HttpError::ConnectionTerminated => ErrorCode::ConnectionTerminated,
+        HttpError::HttpResponseIncomplete => ErrorCode::HttpResponseIncomplete,
+        HttpError::HttpResponseBodySize(size) => ErrorCode::HttpResponseBodySize(*size),
+        HttpError::HttpProtocolError => ErrorCode::HttpProtocolError,
+        // hyper reading the body off the connection.
+        HttpError::Hyper(error) if error.is_timeout() => ErrorCode::HttpResponseTimeout,
+        HttpError::Hyper(error) if error.is_parse() => ErrorCode::HttpProtocolError,
+        HttpError::Hyper(error) if error.is_incomplete_message() => {
+            ErrorCode::HttpResponseIncomplete
+        }
+        HttpError::Hyper(error) => match io_error_kind(error) {
+            // A length or chunk it cannot read.
+            Some(io::ErrorKind::InvalidData) => ErrorCode::HttpProtocolError,
+            // Fewer bytes than declared.
+            Some(io::ErrorKind::UnexpectedEof) => ErrorCode::HttpResponseIncomplete,
+            _ => ErrorCode::ConnectionTerminated,
+        },
+        _ => return None,
+    };
+    Some(code)
+}
+
+/// The kind of the first `io::Error` among `error`'s causes.
+fn io_error_kind(error: &(dyn std::error::Error + 'static)) -> Option<io::ErrorKind> {
+    let mut cause = error.source();
+    while let Some(error) = cause {
+        if let Some(io_error) = error.downcast_ref::<io::Error>() {
+            return Some(io_error.kind());
+        }
+        cause = error.source();
+    }
+    None
 }
 
 #[cfg(test)]
@@ -413,5 +522,37 @@ mod tests {
             clamped.between_bytes_timeout,
             Some(Duration::from_secs(120))
         );
+    }
+
+    #[test]
+    fn body_errors_get_codes_from_their_values_only() {
+        let code = |error: HttpError| http_error_code(&wasmtime::Error::from(error));
+        assert!(matches!(
+            code(HttpError::ConnectionReadTimeout),
+            Some(ErrorCode::ConnectionReadTimeout)
+        ));
+        assert!(matches!(
+            code(HttpError::HttpResponseIncomplete),
+            Some(ErrorCode::HttpResponseIncomplete)
+        ));
+        let text = wasmtime::format_err!("connection read timeout");
+        assert!(http_error_code(&text).is_none(), "text is never read");
+    }
+
+    #[tokio::test]
+    async fn an_ip_literal_is_not_looked_up() {
+        let budget = Duration::from_secs(5);
+        for url in ["http://127.0.0.1:9090", "http://[::1]:9090"] {
+            let authority = Authority::from_url(url).unwrap();
+            assert_eq!(resolve(&authority, budget).await.unwrap(), budget);
+        }
+    }
+
+    #[tokio::test]
+    async fn a_name_is_looked_up_and_the_lookup_spends_the_connect_timeout() {
+        // From the hosts file: nothing leaves the machine.
+        let authority = Authority::from_url("http://localhost:9090").unwrap();
+        let left = resolve(&authority, Duration::from_secs(5)).await.unwrap();
+        assert!(left <= Duration::from_secs(5));
     }
 }

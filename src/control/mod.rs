@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::error::{ProbeError, TransportFailure};
 use crate::probes::Transport;
-use crate::request::{Endpoint, EndpointConfig, HttpRequest, Method};
+use crate::request::{Endpoint, HttpRequest, Method, Target};
 use exposition::{Family, Sample};
 
 pub const DEFAULT_PUSHGATEWAY_URL: &str = "http://localhost:9091";
@@ -39,7 +39,7 @@ const STATES: [RunStatus; 4] = [
 
 /// WIT `control-settings`.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Settings {
+pub struct ControlSettings {
     pub pushgateway_url: Option<String>,
     pub job: Option<String>,
     pub grouping_key: Option<Vec<(String, String)>>,
@@ -103,6 +103,20 @@ pub struct PushReport {
     pub bytes: u64,
 }
 
+/// The Pushgateway a run pushes to: the control's own setting, else the
+/// experiment's `prometheus_pushgateway_url`, else the default; a bare
+/// `host:port` means http, as in prometheus_client.
+pub fn pushgateway_url(setting: Option<String>, configured: Option<String>) -> String {
+    let url = setting
+        .or(configured)
+        .unwrap_or_else(|| DEFAULT_PUSHGATEWAY_URL.to_string());
+    if url.contains("://") {
+        url
+    } else {
+        format!("http://{url}")
+    }
+}
+
 /// How the control waits between tries; the component uses the monotonic
 /// clock, tests a fake.
 pub trait Clock {
@@ -113,7 +127,7 @@ pub trait Clock {
 /// One experiment run's control state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
-    gateway: Endpoint,
+    gateway: Target,
     path: String,
     pub job: String,
     pub trace_id: String,
@@ -130,20 +144,14 @@ impl Run {
     /// `prometheus_pushgateway_job`), which wins over the defaults.
     /// `random_trace_id` is asked only when no trace id is given.
     pub fn configure(
-        settings: Settings,
+        settings: ControlSettings,
         random_trace_id: impl FnOnce() -> String,
     ) -> Result<Run, ProbeError> {
         let configuration = Configuration::parse(settings.configuration.as_deref())?;
-        let url = settings
-            .pushgateway_url
-            .or(configuration.string("prometheus_pushgateway_url")?)
-            .unwrap_or_else(|| DEFAULT_PUSHGATEWAY_URL.to_string());
-        // Like prometheus_client: a bare host:port means http.
-        let url = if url.contains("://") {
-            url
-        } else {
-            format!("http://{url}")
-        };
+        let url = pushgateway_url(
+            settings.pushgateway_url,
+            configuration.string("prometheus_pushgateway_url")?,
+        );
         let job = settings
             .job
             .or(configuration.string("prometheus_pushgateway_job")?)
@@ -151,7 +159,7 @@ impl Run {
         let request_timeout = settings
             .request_timeout_ms
             .or(Some(DEFAULT_PUSH_REQUEST_TIMEOUT_MS));
-        let gateway = Endpoint::from_config(&EndpointConfig {
+        let gateway = Target::from_endpoint(&Endpoint {
             base_url: Some(url),
             headers: settings.headers,
             connect_timeout_ms: settings
@@ -228,11 +236,13 @@ impl Run {
     /// What upstream pushes before the experiment: the run is in progress.
     pub fn before_body(&self) -> String {
         let labels = self.labels();
-        let mut families = self.families();
-        families[2]
-            .samples
-            .push(sample("chaostoolkit_inprogress_experiment", &labels, 1.0));
-        exposition::write(&families)
+        let mut families = RunFamilies::new();
+        families.in_progress.samples.push(sample(
+            "chaostoolkit_inprogress_experiment",
+            &labels,
+            1.0,
+        ));
+        exposition::write(&families.in_upstream_order())
     }
 
     /// What upstream pushes after the experiment; `now` is the Unix time
@@ -245,32 +255,36 @@ impl Run {
         now: f64,
     ) -> String {
         let labels = self.labels();
-        let mut families = self.families();
+        let mut families = RunFamilies::new();
         for state in STATES {
             let mut with_state = labels.clone();
             with_state.push(("chaostoolkit_experiment_status".into(), state.name().into()));
             let value = if state == status { 1.0 } else { 0.0 };
-            families[0]
-                .samples
-                .push(sample("chaostoolkit_experiment_status", &with_state, value));
+            families.status.samples.push(sample(
+                "chaostoolkit_experiment_status",
+                &with_state,
+                value,
+            ));
         }
         if deviated {
-            families[1].samples.push(sample(
+            families.deviated.samples.push(sample(
                 "chaostoolkit_deviated_experiment_total",
                 &labels,
                 1.0,
             ));
-            set_created(&mut families[1], &labels, now);
+            set_created(&mut families.deviated, &labels, now);
         }
-        families[2]
-            .samples
-            .push(sample("chaostoolkit_inprogress_experiment", &labels, 0.0));
-        families[3].samples.push(sample(
+        families.in_progress.samples.push(sample(
+            "chaostoolkit_inprogress_experiment",
+            &labels,
+            0.0,
+        ));
+        families.duration.samples.push(sample(
             "chaostoolkit_experiment_duration",
             &labels,
             duration_seconds,
         ));
-        let dist = &mut families[4];
+        let dist = &mut families.duration_dist;
         for bound in BUCKETS.iter().copied().chain([f64::INFINITY]) {
             let mut with_le = labels.clone();
             with_le.push(("le".into(), crate::python::go_float(bound)));
@@ -292,6 +306,7 @@ impl Run {
             duration_seconds,
         ));
         set_created(dist, &labels, now);
+        let mut families = families.in_upstream_order();
         if self.activity_metrics {
             families.extend(self.activity_families(&labels));
         }
@@ -374,49 +389,6 @@ impl Run {
         ]
     }
 
-    /// Upstream's five families, empty, in upstream's order.
-    fn families(&self) -> Vec<Family> {
-        let family = |name: &str, help: &str, kind: &'static str, created: Option<&str>| Family {
-            name: name.into(),
-            help: help.into(),
-            kind,
-            samples: Vec::new(),
-            created: created.map(|c| (c.to_string(), Vec::new())),
-        };
-        vec![
-            family(
-                "chaostoolkit_experiment_status",
-                "Chaos Toolkit experiment runs status",
-                "gauge",
-                None,
-            ),
-            family(
-                "chaostoolkit_deviated_experiment_total",
-                "Chaos Toolkit deviated experiments",
-                "counter",
-                Some("chaostoolkit_deviated_experiment_created"),
-            ),
-            family(
-                "chaostoolkit_inprogress_experiment",
-                "Chaos Toolkit experiments in progress",
-                "gauge",
-                None,
-            ),
-            family(
-                "chaostoolkit_experiment_duration",
-                "Chaos Toolkit experiment duration",
-                "gauge",
-                None,
-            ),
-            family(
-                "chaostoolkit_experiment_duration_dist",
-                "Chaos Toolkit experiment duration distribution",
-                "histogram",
-                Some("chaostoolkit_experiment_duration_dist_created"),
-            ),
-        ]
-    }
-
     fn activity_families(&self, labels: &[(String, String)]) -> Vec<Family> {
         let mut duration = Family {
             name: "chaostoolkit_activity_duration_seconds".into(),
@@ -469,6 +441,71 @@ fn sample(name: &str, labels: &[(String, String)], value: f64) -> Sample {
         name: name.to_string(),
         labels: labels.to_vec(),
         value,
+    }
+}
+
+/// Upstream's five run families, each by name.
+struct RunFamilies {
+    status: Family,
+    deviated: Family,
+    in_progress: Family,
+    duration: Family,
+    duration_dist: Family,
+}
+
+impl RunFamilies {
+    /// The five families, empty.
+    fn new() -> RunFamilies {
+        let family = |name: &str, help: &str, kind: &'static str, created: Option<&str>| Family {
+            name: name.into(),
+            help: help.into(),
+            kind,
+            samples: Vec::new(),
+            created: created.map(|c| (c.to_string(), Vec::new())),
+        };
+        RunFamilies {
+            status: family(
+                "chaostoolkit_experiment_status",
+                "Chaos Toolkit experiment runs status",
+                "gauge",
+                None,
+            ),
+            deviated: family(
+                "chaostoolkit_deviated_experiment_total",
+                "Chaos Toolkit deviated experiments",
+                "counter",
+                Some("chaostoolkit_deviated_experiment_created"),
+            ),
+            in_progress: family(
+                "chaostoolkit_inprogress_experiment",
+                "Chaos Toolkit experiments in progress",
+                "gauge",
+                None,
+            ),
+            duration: family(
+                "chaostoolkit_experiment_duration",
+                "Chaos Toolkit experiment duration",
+                "gauge",
+                None,
+            ),
+            duration_dist: family(
+                "chaostoolkit_experiment_duration_dist",
+                "Chaos Toolkit experiment duration distribution",
+                "histogram",
+                Some("chaostoolkit_experiment_duration_dist_created"),
+            ),
+        }
+    }
+
+    /// In the order upstream writes them (the captures depend on it).
+    fn in_upstream_order(self) -> Vec<Family> {
+        vec![
+            self.status,
+            self.deviated,
+            self.in_progress,
+            self.duration,
+            self.duration_dist,
+        ]
     }
 }
 

@@ -6,12 +6,12 @@ const AFTER_DEVIATED: &str = include_str!("../../tests/fixtures/upstream-push-af
 
 fn upstream_run() -> Run {
     Run::configure(
-        Settings {
+        ControlSettings {
             pushgateway_url: Some("http://127.0.0.1:19093".into()),
             experiment: Some(r#"{"title": "t", "description": "d", "method": []}"#.into()),
             trace_id: Some("788e439810dce9dcf425c056cabd8e4a".into()),
             lib_version: Some("1.44.0".into()),
-            ..Settings::default()
+            ..ControlSettings::default()
         },
         || unreachable!("a trace id was given"),
     )
@@ -67,12 +67,13 @@ fn a_run_that_did_not_deviate_has_no_deviated_series() {
 
 #[test]
 fn grouping_key_job_and_settings_precedence() {
-    let configured = |settings: Settings| Run::configure(settings, || "0".repeat(32)).unwrap();
-    let base = Settings {
+    let configured =
+        |settings: ControlSettings| Run::configure(settings, || "0".repeat(32)).unwrap();
+    let base = ControlSettings {
         experiment_ref: Some("ref 1".into()),
-        ..Settings::default()
+        ..ControlSettings::default()
     };
-    let run = configured(Settings {
+    let run = configured(ControlSettings {
         job: Some("my job".into()),
         grouping_key: Some(vec![
             ("team".into(), "a/b".into()),
@@ -85,7 +86,7 @@ fn grouping_key_job_and_settings_precedence() {
         "http://localhost:9091/metrics/job@base64/bXkgam9i/env@base64/=/team@base64/YS9i"
     );
 
-    let from_configuration = configured(Settings {
+    let from_configuration = configured(ControlSettings {
         configuration: Some(r#"{"prometheus_pushgateway_url": "gw:9999/prefix/", "prometheus_pushgateway_job": "nightly"}"#.into()),
         ..base.clone()
     });
@@ -94,14 +95,14 @@ fn grouping_key_job_and_settings_precedence() {
         "http://gw:9999/prefix/metrics/job/nightly/chaostoolkit_experiment_ref@base64/cmVmIDE="
     );
 
-    let explicit_wins = configured(Settings {
+    let explicit_wins = configured(ControlSettings {
         pushgateway_url: Some("http://explicit:1".into()),
         configuration: Some(r#"{"prometheus_pushgateway_url": "http://configured:2"}"#.into()),
         ..base.clone()
     });
     assert!(explicit_wins.push_url().starts_with("http://explicit:1/"));
 
-    let kept = configured(Settings {
+    let kept = configured(ControlSettings {
         keep_runs: true,
         trace_id: Some("t1".into()),
         ..base.clone()
@@ -119,7 +120,7 @@ fn grouping_key_job_and_settings_precedence() {
 
     assert_eq!(configured(base.clone()).trace_id, "0".repeat(32));
     assert!(Run::configure(
-        Settings {
+        ControlSettings {
             grouping_key: Some(vec![("bad-name".into(), "v".into())]),
             ..base.clone()
         },
@@ -127,10 +128,10 @@ fn grouping_key_job_and_settings_precedence() {
     )
     .is_err());
     assert!(
-        Run::configure(Settings::default(), String::new).is_err(),
+        Run::configure(ControlSettings::default(), String::new).is_err(),
         "no experiment and no reference"
     );
-    let env_value = Settings {
+    let env_value = ControlSettings {
         configuration: Some(
             r#"{"prometheus_pushgateway_url": {"type": "env", "key": "X"}}"#.into(),
         ),
@@ -144,11 +145,11 @@ fn grouping_key_job_and_settings_precedence() {
 #[test]
 fn activity_families_keep_the_last_run_of_each_activity() {
     let mut run = Run::configure(
-        Settings {
+        ControlSettings {
             experiment_ref: Some("r".into()),
             trace_id: Some("t".into()),
             activity_metrics: true,
-            ..Settings::default()
+            ..ControlSettings::default()
         },
         String::new,
     )

@@ -1,0 +1,25 @@
+//! `chaosprom query-value`: an instant query's one number.
+
+use crate::commands::{prometheus_host, InstantArgs};
+use crate::global::GlobalOptions;
+use crate::output::Failure;
+
+/// Run an instant query and print its one number (a scalar, or a vector
+/// with exactly one series)
+#[derive(clap::Args)]
+pub struct QueryValueArgs {
+    #[command(flatten)]
+    instant: InstantArgs,
+    /// Print this when the query returns no series, instead of failing
+    #[arg(long, value_name = "NUMBER", allow_hyphen_values = true)]
+    default: Option<f64>,
+}
+
+pub async fn run(global: &GlobalOptions, args: QueryValueArgs) -> Result<(), Failure> {
+    let host = prometheus_host(global)?;
+    let value = host
+        .query_value(&global.endpoint(), &args.instant.request(), args.default)
+        .await?;
+    println!("{}", chaosprometheus::response::format_sample(value));
+    Ok(())
+}

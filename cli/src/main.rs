@@ -1,0 +1,83 @@
+//! `chaosprom`: run the chaosprometheus probes, control and experiment
+//! files from a shell, through the sandboxed component.
+
+mod commands;
+mod global;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use commands::{push_run, query, query_range, query_value, run, validate};
+use global::GlobalOptions;
+use output::Failure;
+
+const AFTER_HELP: &str = "\
+Time expressions (--when, --start, --end):
+  now, today, yesterday, tomorrow; '5 minutes ago', '30s ago', 'an hour ago',
+  'in 2 hours', '-5m', 'last week' (units s, m, h, d, w, months, years);
+  RFC 3339 ('2026-11-22T08:30:00Z', '...+02:00'); 'YYYY-MM-DD HH:MM:SS' (UTC);
+  a Unix epoch in seconds ('1795336200.5').
+
+Sandbox:
+  The component runs in a fresh WebAssembly instance for every call, with no
+  environment, no files and no stdin. It can reach only the authority
+  (scheme://host:port) of --prometheus-url plus each --allow-host; anything
+  else is refused before a connection is made. Each call is capped at 256 MiB
+  of memory, 20e9 fuel units of CPU and 120 s of wall-clock time.
+
+Exit status:
+  0  success: the answer is on stdout
+  1  the probe failed: one line on stderr, 'error[KIND]: what happened'
+  2  usage error";
+
+/// Query Prometheus through the chaosprometheus WebAssembly component.
+#[derive(Parser)]
+#[command(name = "chaosprom", version, after_help = AFTER_HELP)]
+struct Cli {
+    #[command(flatten)]
+    global: GlobalOptions,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    Query(query::QueryArgs),
+    QueryRange(query_range::QueryRangeArgs),
+    QueryValue(query_value::QueryValueArgs),
+    #[command(after_help = run::HELP)]
+    Run(run::RunArgs),
+    Validate(validate::ValidateArgs),
+    #[command(after_help = push_run::HELP)]
+    PushRun(push_run::PushRunArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    global::init_logging(cli.global.verbose);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let outcome = match runtime {
+        Ok(runtime) => runtime.block_on(dispatch(cli)),
+        Err(error) => Err(Failure::Host(format!(
+            "cannot start the async runtime: {error}"
+        ))),
+    };
+    outcome.unwrap_or_else(|failure| failure.report())
+}
+
+async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
+    let global = &cli.global;
+    let done = ExitCode::SUCCESS;
+    match cli.command {
+        Command::Query(args) => query::run(global, args).await.map(|()| done),
+        Command::QueryRange(args) => query_range::run(global, args).await.map(|()| done),
+        Command::QueryValue(args) => query_value::run(global, args).await.map(|()| done),
+        Command::Run(args) => run::run(global, args).await,
+        Command::Validate(args) => validate::run(args).map(|()| done),
+        Command::PushRun(args) => push_run::run(global, args).await,
+    }
+}

@@ -1,0 +1,583 @@
+//! The `chaosprom` binary as a person uses it: against a real Prometheus,
+//! its output, its exit statuses, its cache and its flags.
+
+use std::process::{Command, Output};
+
+use harness::fake::{FakeServer, Reply};
+use harness::servers::Prometheus;
+
+struct Run {
+    status: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn chaosprom(cache: &std::path::Path, args: &[&str]) -> Run {
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(args)
+        .env("CHAOSPROM_CACHE_DIR", cache)
+        .env_remove("CHAOSPROM_PROMETHEUS_URL")
+        .output()
+        .expect("chaosprom runs");
+    Run {
+        status: status.code().expect("exited"),
+        stdout: String::from_utf8(stdout).expect("UTF-8 stdout"),
+        stderr: String::from_utf8(stderr).expect("UTF-8 stderr"),
+    }
+}
+
+fn cache_entries(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .map(|e| e.expect("readable").path())
+                .filter(|p| p.extension().is_some_and(|x| x == "cwasm"))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[test]
+fn query_prints_the_json_answer_and_exits_zero() {
+    let prometheus = Prometheus::start();
+    let cache = tempfile::tempdir().unwrap();
+    let run = chaosprom(
+        cache.path(),
+        &["--prometheus-url", &prometheus.url, "query", "1+1"],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let answer: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(answer["data"]["resultType"], "scalar");
+    assert_eq!(answer["data"]["result"][1], "2");
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn the_prometheus_url_can_come_from_the_environment() {
+    let prometheus = Prometheus::start();
+    let cache = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["query-value", "vector(7)"])
+        .env("CHAOSPROM_CACHE_DIR", cache.path())
+        .env("CHAOSPROM_PROMETHEUS_URL", &prometheus.url)
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "7\n");
+}
+
+#[test]
+fn query_value_and_query_range_print_what_they_promise() {
+    let prometheus = Prometheus::start();
+    let cache = tempfile::tempdir().unwrap();
+    let url = prometheus.url.as_str();
+    assert_eq!(
+        chaosprom(
+            cache.path(),
+            &["--prometheus-url", url, "query-value", "0.25 * 2"]
+        )
+        .stdout,
+        "0.5\n"
+    );
+    assert_eq!(
+        chaosprom(
+            cache.path(),
+            &["--prometheus-url", url, "query-value", "0/0"]
+        )
+        .stdout,
+        "NaN\n"
+    );
+    assert_eq!(
+        chaosprom(
+            cache.path(),
+            &["--prometheus-url", url, "query-value", "-1/0"]
+        )
+        .stdout,
+        "-Inf\n"
+    );
+    let empty = chaosprom(
+        cache.path(),
+        &[
+            "--prometheus-url",
+            url,
+            "query-value",
+            "absent_metric",
+            "--default",
+            "-1",
+        ],
+    );
+    assert_eq!((empty.status, empty.stdout.as_str()), (0, "-1\n"));
+    let run = chaosprom(
+        cache.path(),
+        &[
+            "--prometheus-url",
+            url,
+            "query-range",
+            "vector(1)",
+            "--start",
+            "2026-11-22T08:30:00Z",
+            "--end",
+            "2026-11-22T08:31:00Z",
+            "--step",
+            "30s",
+        ],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let answer: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        answer["data"]["result"][0]["values"],
+        serde_json::json!([[1795336200, "1"], [1795336230, "1"], [1795336260, "1"]])
+    );
+}
+
+#[test]
+fn a_probe_failure_is_one_line_naming_its_kind_with_exit_one() {
+    let prometheus = Prometheus::start();
+    let cache = tempfile::tempdir().unwrap();
+    let url = prometheus.url.as_str();
+    let cases = [
+        (
+            vec!["query", "up{"],
+            "error[prometheus/bad_data]: Prometheus query {'query': 'up{'} failed: ",
+        ),
+        (
+            vec!["query", "up", "--when", "2 mns ago"],
+            "error[invalid-argument]: failed to parse '2 mns ago'",
+        ),
+        (
+            vec!["query-range", "up", "--start", "right now", "--end", "now"],
+            "error[invalid-argument]: failed to parse 'right now'",
+        ),
+        (
+            vec![
+                "query-range",
+                "up",
+                "--start",
+                "-5m",
+                "--end",
+                "now",
+                "--step",
+                "0",
+            ],
+            "error[invalid-argument]: invalid step '0'",
+        ),
+        (
+            vec!["query-value", "absent_metric"],
+            "error[result-shape]: the query absent_metric returned no series",
+        ),
+    ];
+    for (args, start) in cases {
+        let mut all = vec!["--prometheus-url", url];
+        all.extend(args.iter());
+        let run = chaosprom(cache.path(), &all);
+        assert_eq!(run.status, 1, "{args:?}");
+        assert_eq!(run.stdout, "", "{args:?}");
+        assert!(run.stderr.starts_with(start), "{args:?}: {}", run.stderr);
+        assert_eq!(run.stderr.lines().count(), 1, "{args:?}: {}", run.stderr);
+    }
+    let refused = chaosprom(
+        cache.path(),
+        &["--prometheus-url", "http://127.0.0.1:1", "query", "up"],
+    );
+    assert_eq!(refused.status, 1);
+    assert!(
+        refused
+            .stderr
+            .starts_with("error[transport/connection-refused]: "),
+        "{}",
+        refused.stderr
+    );
+}
+
+#[test]
+fn the_request_timeout_flag_bounds_a_silent_server() {
+    let silent = FakeServer::start(|_| Reply::Silence);
+    let cache = tempfile::tempdir().unwrap();
+    let run = chaosprom(
+        cache.path(),
+        &[
+            "--prometheus-url",
+            &silent.url,
+            "--request-timeout",
+            "300ms",
+            "query",
+            "up",
+        ],
+    );
+    assert_eq!(run.status, 1);
+    assert!(
+        run.stderr.starts_with("error[transport/timeout]: ") && run.stderr.contains("(300 ms)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let cache = tempfile::tempdir().unwrap();
+    for args in [
+        vec!["query"],
+        vec!["query-range", "up", "--start", "now"],
+        vec!["--connect-timeout", "soon", "query", "up"],
+        vec!["--prometheus-url", "not a url", "query", "up"],
+        vec!["--allow-host", "a b", "query", "up"],
+        vec!["frobnicate"],
+    ] {
+        let run = chaosprom(cache.path(), &args);
+        assert_eq!(run.status, 2, "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.is_empty());
+    }
+}
+
+#[test]
+fn help_explains_time_expressions_the_sandbox_and_exit_statuses() {
+    let cache = tempfile::tempdir().unwrap();
+    let help = chaosprom(cache.path(), &["--help"]);
+    assert_eq!(help.status, 0);
+    for needle in [
+        "query-range",
+        "query-value",
+        "--allow-host",
+        "CHAOSPROM_PROMETHEUS_URL",
+        "5 minutes ago",
+        "Sandbox",
+        "Exit status",
+    ] {
+        assert!(help.stdout.contains(needle), "--help lacks {needle}");
+    }
+}
+
+#[test]
+fn verbose_logs_the_request_sent() {
+    let prometheus = Prometheus::start();
+    let cache = tempfile::tempdir().unwrap();
+    let run = chaosprom(
+        cache.path(),
+        &[
+            "-v",
+            "--prometheus-url",
+            &prometheus.url,
+            "query",
+            "vector(3)",
+        ],
+    );
+    assert_eq!(run.status, 0);
+    assert!(
+        run.stderr.contains("/api/v1/query?query=vector%283%29"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("sending"), "{}", run.stderr);
+}
+
+#[test]
+fn the_compiled_component_is_cached_and_a_damaged_entry_is_replaced() {
+    let prometheus = Prometheus::start();
+    let cache = tempfile::tempdir().unwrap();
+    let args = [
+        "--prometheus-url",
+        prometheus.url.as_str(),
+        "query-value",
+        "1",
+    ];
+    assert_eq!(chaosprom(cache.path(), &args).stdout, "1\n");
+    let entries = cache_entries(cache.path());
+    assert_eq!(entries.len(), 1, "one cache entry after the first run");
+    let good = std::fs::read(&entries[0]).unwrap();
+
+    std::fs::write(&entries[0], b"damaged").unwrap();
+    assert_eq!(chaosprom(cache.path(), &args).stdout, "1\n");
+    assert_eq!(
+        std::fs::read(&entries[0]).unwrap(),
+        good,
+        "the damaged entry was rewritten"
+    );
+
+    let mut flipped = good.clone();
+    let middle = flipped.len() / 2;
+    flipped[middle] ^= 0xff;
+    std::fs::write(&entries[0], &flipped).unwrap();
+    assert_eq!(chaosprom(cache.path(), &args).stdout, "1\n");
+    assert_eq!(
+        std::fs::read(&entries[0]).unwrap(),
+        good,
+        "a flipped byte is caught by the checksum"
+    );
+
+    let uncached = tempfile::tempdir().unwrap();
+    let mut no_cache = vec!["--no-cache"];
+    no_cache.extend(args);
+    assert_eq!(chaosprom(uncached.path(), &no_cache).stdout, "1\n");
+    assert!(cache_entries(uncached.path()).is_empty());
+}
+
+#[test]
+fn another_component_file_can_be_loaded() {
+    let prometheus = Prometheus::start();
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("copy.wasm");
+    std::fs::write(&copy, chaosprometheus_host::EMBEDDED_COMPONENT).unwrap();
+    let path = copy.to_str().unwrap();
+    let run = chaosprom(
+        cache.path(),
+        &[
+            "--component",
+            path,
+            "--prometheus-url",
+            &prometheus.url,
+            "query-value",
+            "2",
+        ],
+    );
+    assert_eq!(
+        (run.status, run.stdout.as_str()),
+        (0, "2\n"),
+        "{}",
+        run.stderr
+    );
+
+    let junk = dir.path().join("junk.wasm");
+    std::fs::write(&junk, b"not wasm").unwrap();
+    let run = chaosprom(
+        cache.path(),
+        &["--component", junk.to_str().unwrap(), "query", "up"],
+    );
+    assert_eq!(run.status, 1);
+    assert!(
+        run.stderr
+            .starts_with("error[host]: cannot load the component"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn push_run_records_a_run_in_a_real_pushgateway() {
+    let gateway = harness::servers::Pushgateway::start();
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let experiment = dir.path().join("experiment.json");
+    // The upstream README-style experiment; `chaos run` adds "dry": null
+    // before hashing, and so does push-run.
+    let vectors: serde_json::Value =
+        serde_json::from_str(harness::fixtures::EXPERIMENT_REF).unwrap();
+    let case = &vectors["cases"][1];
+    std::fs::write(&experiment, case["experiment"].to_string()).unwrap();
+    let run = chaosprom(
+        cache.path(),
+        &[
+            "push-run",
+            "--status",
+            "completed",
+            "--duration",
+            "1.5",
+            "--deviated",
+            "--experiment",
+            experiment.to_str().unwrap(),
+            "--pushgateway-url",
+            &gateway.url,
+            "--trace-id",
+            "trace-1",
+            "--grouping-key",
+            "team=a/b",
+        ],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .contains("run trace-1 of experiment acdec76e2e9fed8f36b3a1dc"),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout.contains("before: pushed") && run.stdout.contains("after: pushed"),
+        "{}",
+        run.stdout
+    );
+    let groups = gateway.groups();
+    let labels: Vec<&serde_json::Value> = groups.iter().map(|g| &g["labels"]).collect();
+    assert_eq!(groups.len(), 1, "{labels:?}");
+    assert_eq!(groups[0]["labels"]["team"], "a/b");
+    let status = &groups[0]["chaostoolkit_experiment_status"]["metrics"];
+    let completed = status
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["labels"]["chaostoolkit_experiment_status"] == "completed")
+        .unwrap();
+    assert_eq!(completed["value"], "1");
+    assert_eq!(
+        groups[0]["chaostoolkit_deviated_experiment_total"]["metrics"][0]["value"],
+        "1"
+    );
+}
+
+#[test]
+fn a_failed_push_is_a_warning_unless_strict() {
+    let cache = tempfile::tempdir().unwrap();
+    let down = format!("http://127.0.0.1:{}", harness::servers::free_port());
+    let args = [
+        "push-run",
+        "--status",
+        "failed",
+        "--duration",
+        "2",
+        "--experiment-ref",
+        "x",
+        "--pushgateway-url",
+        down.as_str(),
+    ];
+    let lenient = chaosprom(cache.path(), &args);
+    assert_eq!(lenient.status, 0);
+    assert!(
+        lenient
+            .stderr
+            .starts_with("warning[transport/connection-refused]: before push: "),
+        "{}",
+        lenient.stderr
+    );
+    assert!(lenient.stderr.contains("failed after 3 tries"));
+    let mut strict_args = args.to_vec();
+    strict_args.push("--strict");
+    let strict = chaosprom(cache.path(), &strict_args);
+    assert_eq!(strict.status, 1);
+    assert!(
+        strict
+            .stderr
+            .starts_with("error[transport/connection-refused]: "),
+        "{}",
+        strict.stderr
+    );
+}
+
+#[test]
+fn push_run_needs_an_experiment_or_a_reference() {
+    let cache = tempfile::tempdir().unwrap();
+    let run = chaosprom(
+        cache.path(),
+        &["push-run", "--status", "completed", "--duration", "1"],
+    );
+    assert_eq!(run.status, 2);
+    assert!(run.stderr.contains("--experiment"), "{}", run.stderr);
+}
+
+const SENTINEL: &str = "sentinel-7f3a9c2e-do-not-print";
+
+#[test]
+fn credentials_from_files_and_the_environment_reach_the_server_and_nothing_else() {
+    let server = FakeServer::answering(
+        200,
+        "application/json",
+        r#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#,
+    );
+    let cache = tempfile::tempdir().unwrap();
+    let token = cache.path().join("token");
+    std::fs::write(&token, format!("{SENTINEL}\n")).unwrap();
+    let by_file = chaosprom(
+        cache.path(),
+        &[
+            "-v",
+            "--prometheus-url",
+            &server.url,
+            "--prometheus-bearer-token-file",
+            token.to_str().unwrap(),
+            "--prometheus-header",
+            "X-Scope-OrgID: t1",
+            "query",
+            "1",
+        ],
+    );
+    assert_eq!(by_file.status, 0, "{}", by_file.stderr);
+    let by_env = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["-v", "--prometheus-url", &server.url, "query", "1"])
+        .env("CHAOSPROM_CACHE_DIR", cache.path())
+        .env(
+            "CHAOSPROM_PROMETHEUS_BASIC_AUTH",
+            format!("user:{SENTINEL}"),
+        )
+        .output()
+        .unwrap();
+    assert!(by_env.status.success());
+    let received = server.received();
+    assert!(received[0]
+        .headers
+        .contains(&format!("authorization: Bearer {SENTINEL}")));
+    assert!(received[0]
+        .headers
+        .to_ascii_lowercase()
+        .contains("x-scope-orgid: t1"));
+    assert!(received[1].headers.contains("authorization: Basic "));
+    for text in [
+        &by_file.stdout,
+        &by_file.stderr,
+        &String::from_utf8_lossy(&by_env.stdout).into_owned(),
+        &String::from_utf8_lossy(&by_env.stderr).into_owned(),
+    ] {
+        assert!(!text.contains(SENTINEL), "leaked: {text}");
+    }
+}
+
+#[test]
+fn push_run_sends_pushgateway_credentials() {
+    let gateway = FakeServer::answering(200, "text/plain", "");
+    let cache = tempfile::tempdir().unwrap();
+    let auth = cache.path().join("basic");
+    std::fs::write(&auth, format!("pusher:{SENTINEL}")).unwrap();
+    let run = chaosprom(
+        cache.path(),
+        &[
+            "push-run",
+            "--status",
+            "completed",
+            "--duration",
+            "1",
+            "--experiment-ref",
+            "r",
+            "--pushgateway-url",
+            &gateway.url,
+            "--pushgateway-basic-auth-file",
+            auth.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let sent = gateway.received();
+    assert_eq!(sent.len(), 2);
+    assert!(sent
+        .iter()
+        .all(|r| r.headers.contains("authorization: Basic ")));
+    assert!(!run.stdout.contains(SENTINEL) && !run.stderr.contains(SENTINEL));
+}
+
+#[test]
+fn a_name_that_does_not_resolve_is_a_dns_error() {
+    // In a network namespace of its own nothing leaves the machine, so the
+    // lookup fails here instead of asking a resolver elsewhere.
+    let cache = tempfile::tempdir().unwrap();
+    let output = Command::new("unshare")
+        .arg("--net")
+        .arg(env!("CARGO_BIN_EXE_chaosprom"))
+        .args([
+            "--prometheus-url",
+            "http://no-such-host.invalid:9090",
+            "query",
+            "up",
+        ])
+        .env("CHAOSPROM_CACHE_DIR", cache.path())
+        .output()
+        .expect("unshare (util-linux) runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !stderr.contains("unshare failed"),
+        "this test needs to create a network namespace (root): {stderr}"
+    );
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr
+            .starts_with("error[transport/dns]: the host name of http://no-such-host.invalid:9090"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,8 @@
+//! The `chaosprom` binary's tests, one binary: its commands against real
+//! servers, `chaosprom run` on experiment files, and the same files under
+//! the real `chaos run`.
+
+mod cli;
+mod compatibility;
+mod run;
+mod run_faults;

@@ -1,0 +1,16 @@
+//! The host library's integration tests, one binary (as wasmtime's
+//! `tests/all`): the component through the host, against real Prometheus
+//! and Pushgateway processes and a fault server on 127.0.0.1.
+
+mod ambient;
+mod capabilities;
+mod control;
+mod credentials;
+mod faults;
+mod load;
+mod names;
+mod numbers;
+mod oversize;
+mod probes;
+mod sandbox;
+mod traps;

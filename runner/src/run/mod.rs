@@ -1,0 +1,296 @@
+//! One run of an experiment: the runner's state and its order of phases
+//! (hypothesis, method, hypothesis, rollbacks), with the control pushing
+//! before and after. Each phase lives in a module of its own.
+
+mod activity;
+mod control;
+mod hypothesis;
+mod method;
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::time::Instant;
+
+use serde_json::{json, Map, Value};
+
+use chaosprometheus_host::{ControlRun, ControlSettings, Endpoint, ProbeHost};
+
+use crate::configuration::ConfigurationAndSecrets;
+use crate::credentials::{credentials, probe_scopes};
+use crate::journal::{hostname, now_iso, probe_failed};
+use crate::printer::Printer;
+use crate::prometheus::{self, CONTROL_MODULE};
+use crate::validate;
+use crate::{Dry, Report, RollbackStrategy, RunOptions};
+
+struct Control {
+    run: ControlRun,
+    strict: bool,
+    activity_metrics: bool,
+}
+
+pub(crate) struct Runner {
+    host: ProbeHost,
+    experiment: Value,
+    settings: ConfigurationAndSecrets,
+    endpoint: Endpoint,
+    dry: Option<Dry>,
+    strategy: RollbackStrategy,
+    refs: HashMap<String, Value>,
+    control_spec: Option<(ControlSettings, bool)>,
+    control: tokio::sync::Mutex<Option<Control>>,
+    printer: Printer,
+    warnings: RefCell<Vec<String>>,
+    method_runs: RefCell<Vec<Option<Value>>>,
+}
+
+impl Runner {
+    pub(crate) fn new(
+        experiment: Value,
+        settings: ConfigurationAndSecrets,
+        options: &RunOptions,
+    ) -> Result<Runner, String> {
+        let base_url = settings
+            .configuration
+            .get("prometheus_base_url")
+            .and_then(Value::as_str)
+            .unwrap_or(chaosprometheus::request::DEFAULT_BASE_URL)
+            .to_string();
+        let control_spec = validate::list(experiment.get("controls"))
+            .find(|c| c["provider"]["module"] == CONTROL_MODULE)
+            .map(|c| {
+                let empty = Map::new();
+                let args = c["provider"]
+                    .get("arguments")
+                    .and_then(Value::as_object)
+                    .unwrap_or(&empty);
+                prometheus::control_settings(args)
+            })
+            .transpose()?;
+        // The component may reach the Prometheus of the configuration and,
+        // when the control is configured, its Pushgateway; nothing else.
+        let mut host_config = options.host.clone();
+        host_config.policy.allowed.clear();
+        host_config.policy.injections.clear();
+        let auth = credentials(&settings.lookup(&probe_scopes(&experiment)), "prometheus")?;
+        host_config
+            .policy
+            .allow_endpoint(&base_url, auth)
+            .map_err(|e| format!("prometheus_base_url: {e}"))?;
+        if let Some((control, _)) = &control_spec {
+            let url = chaosprometheus::control::pushgateway_url(
+                control.pushgateway_url.clone(),
+                settings
+                    .configuration
+                    .get("prometheus_pushgateway_url")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+            );
+            // Controls see every secret in Chaos Toolkit, so any scope may hold these.
+            let scopes: Vec<String> = settings.secrets.keys().cloned().collect();
+            let auth = credentials(&settings.lookup(&scopes), "pushgateway")?;
+            host_config
+                .policy
+                .allow_endpoint(&url, auth)
+                .map_err(|e| format!("pushgateway_url: {e}"))?;
+        }
+        let host =
+            ProbeHost::new(host_config).map_err(|e| format!("cannot load the component: {e:#}"))?;
+        let hypothesis = experiment
+            .get("steady-state-hypothesis")
+            .and_then(|h| h.get("probes"));
+        let refs = validate::list(experiment.get("method"))
+            .chain(validate::list(hypothesis))
+            .filter_map(|a| Some((a.get("name")?.as_str()?.to_string(), a.clone())))
+            .collect();
+        Ok(Runner {
+            host,
+            settings,
+            endpoint: Endpoint {
+                base_url: Some(base_url),
+                ..Endpoint::default()
+            },
+            dry: options.dry,
+            strategy: options.rollback_strategy,
+            refs,
+            control_spec,
+            control: tokio::sync::Mutex::new(None),
+            printer: Printer::new(options.verbose),
+            warnings: RefCell::new(Vec::new()),
+            method_runs: RefCell::new(Vec::new()),
+            experiment,
+        })
+    }
+
+    pub(crate) async fn run(self, interrupt: impl Future<Output = ()>) -> Report {
+        let started = Instant::now();
+        let start = now_iso();
+        let title = self
+            .experiment
+            .get("title")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string();
+        self.printer.line(&format!("Running experiment: {title}"));
+        self.start_control().await;
+        self.push_before().await;
+
+        let mut steady_states = json!({"before": null, "after": null, "during": []});
+        let mut status: Option<&'static str> = None;
+        let mut deviated = false;
+        let mut interrupted = false;
+        {
+            let phase = async {
+                let before = self.hypothesis("before").await;
+                let gate_met = before
+                    .as_ref()
+                    .is_none_or(|state| state["steady_state_met"] == true);
+                let before_failed = before.as_ref().is_some_and(probe_failed);
+                steady_states["before"] = before.unwrap_or(Value::Null);
+                if !gate_met {
+                    self.printer.line(
+                        "Steady state probe is not in the given tolerance: skipping the method",
+                    );
+                    return Some(if before_failed { "failed" } else { "completed" });
+                }
+                self.printer.line("Playing the experiment's method now...");
+                if let Err(message) = self.method().await {
+                    self.printer
+                        .line(&format!("The method was aborted: {message}"));
+                    return Some("aborted");
+                }
+                let after = self.hypothesis("after").await;
+                let met = after
+                    .as_ref()
+                    .is_none_or(|state| state["steady_state_met"] == true);
+                let failed = after.as_ref().is_some_and(probe_failed);
+                steady_states["after"] = after.unwrap_or(Value::Null);
+                if !met {
+                    deviated = true;
+                    return Some(if failed { "failed" } else { "completed" });
+                }
+                None
+            };
+            tokio::select! {
+                outcome = phase => status = outcome,
+                () = interrupt => {
+                    interrupted = true;
+                }
+            }
+        }
+        if interrupted {
+            self.printer
+                .line("Received an interruption: the run is interrupted");
+            status = Some("interrupted");
+        }
+        let journal_status = status.unwrap_or("completed");
+        let play = match self.strategy {
+            RollbackStrategy::Always => true,
+            RollbackStrategy::Never => false,
+            RollbackStrategy::Default => !matches!(journal_status, "failed" | "interrupted"),
+            RollbackStrategy::Deviated => deviated,
+        };
+        let rollbacks = if play {
+            self.rollbacks().await
+        } else {
+            Vec::new()
+        };
+        let run: Vec<Value> = self
+            .method_runs
+            .borrow()
+            .iter()
+            .flatten()
+            .cloned()
+            .collect();
+        let mut journal = Map::new();
+        journal.insert(
+            "chaoslib-version".into(),
+            json!(concat!("chaosprom-", env!("CARGO_PKG_VERSION"))),
+        );
+        journal.insert(
+            "platform".into(),
+            json!(format!(
+                "{}-{}",
+                std::env::consts::OS,
+                std::env::consts::ARCH
+            )),
+        );
+        journal.insert("node".into(), json!(hostname()));
+        journal.insert("experiment".into(), self.experiment.clone());
+        journal.insert("start".into(), json!(start));
+        journal.insert("status".into(), json!(journal_status));
+        journal.insert("deviated".into(), json!(deviated));
+        journal.insert("steady_states".into(), steady_states);
+        journal.insert("run".into(), Value::Array(run));
+        journal.insert("rollbacks".into(), Value::Array(rollbacks));
+        journal.insert("end".into(), json!(now_iso()));
+        journal.insert("duration".into(), json!(started.elapsed().as_secs_f64()));
+        let mut journal = Value::Object(journal);
+        if self
+            .push_after(journal_status, deviated, started.elapsed().as_secs_f64())
+            .await
+        {
+            journal["status"] = json!("failed");
+        }
+        self.printer.line(&format!(
+            "Experiment ended with status: {}{}",
+            journal["status"].as_str().unwrap_or_default(),
+            if deviated {
+                " (deviated from the steady state)"
+            } else {
+                ""
+            }
+        ));
+        Report {
+            journal,
+            warnings: self.warnings.take(),
+        }
+    }
+
+    fn warn(&self, message: String) {
+        self.printer.warning(&message);
+        self.warnings.borrow_mut().push(message);
+    }
+}
+
+pub(crate) fn scopes(activity: &Value) -> Vec<String> {
+    validate::list(activity.get("provider").and_then(|p| p.get("secrets")))
+        .filter_map(|s| s.as_str().map(str::to_string))
+        .collect()
+}
+
+pub(crate) fn activity_label(activity: &Value) -> String {
+    activity
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("(unnamed)")
+        .to_string()
+}
+
+/// Python truthiness of a JSON value.
+pub(crate) fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn python_truthiness() {
+        assert!(!truthy(&json!({})));
+        assert!(truthy(&json!({"status": 1})));
+        assert!(!truthy(&json!(0)));
+        assert!(truthy(&json!("x")));
+        assert!(!truthy(&json!("")));
+        assert!(!truthy(&Value::Null));
+    }
+}

@@ -1,0 +1,230 @@
+//! Chaos Toolkit's tolerances (`chaoslib.hypothesis.within_tolerance`):
+//! whether a probe's output is within what the hypothesis allows. Python's
+//! comparison rules apply (`1 == 1.0 == True`). The `probe` kind runs an
+//! activity, so the runner handles it; everything else is here.
+
+use std::cmp::Ordering;
+
+use serde_json::{Map, Value};
+
+use super::configuration::substitute;
+
+/// Checks a tolerance's shape before anything runs; the message says what
+/// is wrong.
+pub fn validate(tolerance: &Value) -> Result<(), String> {
+    match tolerance {
+        Value::Bool(_) | Value::String(_) | Value::Array(_) => Ok(()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(()),
+        Value::Object(spec) => match spec.get("type").and_then(Value::as_str) {
+            Some("probe") => Ok(()),
+            Some("range") => {
+                let range = spec.get("range").ok_or("a range tolerance needs a `range` key")?;
+                let bounds = range.as_array().ok_or("a tolerance range must be a list")?;
+                if bounds.len() != 2 || !bounds.iter().all(Value::is_number) {
+                    return Err("a tolerance range must be two numbers".into());
+                }
+                Ok(())
+            }
+            Some("regex") => {
+                let pattern = spec.get("pattern").and_then(Value::as_str).ok_or("a regex tolerance needs a `pattern`")?;
+                if pattern.contains('$') {
+                    return Ok(()); // may hold a placeholder; checked when it runs
+                }
+                regex::Regex::new(pattern).map(|_| ()).map_err(|e| format!("the tolerance pattern {pattern} is invalid: {e}"))
+            }
+            Some("jsonpath") => {
+                let path = spec.get("path").and_then(Value::as_str).ok_or("a jsonpath tolerance needs a `path`")?;
+                if path.is_empty() {
+                    return Err("a tolerance JSON path cannot be empty".into());
+                }
+                if path.contains("${") {
+                    return Ok(());
+                }
+                serde_json_path::JsonPath::parse(path)
+                    .map(|_| ())
+                    .map_err(|e| format!("the tolerance JSON path {path} is invalid (RFC 9535): {e}"))
+            }
+            Some(other) => Err(format!("tolerance type '{other}' is unsupported (range, regex, jsonpath, probe)")),
+            None => Err("a tolerance object needs a `type`".into()),
+        },
+        _ => Err("a tolerance must be a boolean, an integer, a string, a list or an object with a `type`".into()),
+    }
+}
+
+/// Whether `output` is within `tolerance` (not a `probe` tolerance).
+/// `names` are the values placeholders in patterns and paths may use. An
+/// `Err` is a comparison Python would have refused (Chaos Toolkit crashes).
+pub fn within(
+    tolerance: &Value,
+    output: &Value,
+    names: &Map<String, Value>,
+) -> Result<bool, String> {
+    match tolerance {
+        Value::Bool(_) => Ok(py_eq(output, tolerance)),
+        Value::Number(_) => Ok(match status_of(output) {
+            Some(status) => py_eq(status, tolerance),
+            None => py_eq(output, tolerance),
+        }),
+        Value::String(text) => {
+            let resolved = substitute(&Value::String(text.clone()), names);
+            if !resolved.is_string() {
+                return within(&resolved, output, names);
+            }
+            Ok(py_eq(output, &resolved))
+        }
+        Value::Array(items) => {
+            if let Some(status) = status_of(output) {
+                return Ok(items.iter().any(|item| py_eq(status, item)));
+            }
+            if let [low, high] = items.as_slice() {
+                let above = py_cmp(low, output)? != Ordering::Greater;
+                let below = py_cmp(output, high)? != Ordering::Greater;
+                return Ok(above && below);
+            }
+            Ok(items.iter().any(|item| py_eq(output, item)))
+        }
+        Value::Object(spec) => {
+            let target = targeted(spec, output)?;
+            match spec.get("type").and_then(Value::as_str) {
+                Some("range") => range(spec, target),
+                Some("regex") => regex_search(spec, target, names),
+                Some("jsonpath") => jsonpath(spec, target, names),
+                other => Err(format!("tolerance type {other:?} cannot be checked here")),
+            }
+        }
+        Value::Null => Err("a null tolerance cannot be checked".into()),
+    }
+}
+
+/// An http or process result's `status`.
+fn status_of(output: &Value) -> Option<&Value> {
+    output.as_object()?.get("status")
+}
+
+/// `value.get(target, value)`.
+fn targeted<'a>(spec: &Map<String, Value>, output: &'a Value) -> Result<&'a Value, String> {
+    match spec.get("target").and_then(Value::as_str) {
+        None => Ok(output),
+        Some(target) => match output {
+            Value::Object(map) => Ok(map.get(target).unwrap_or(output)),
+            _ => Err(format!(
+                "the tolerance target '{target}' needs an object output"
+            )),
+        },
+    }
+}
+
+fn range(spec: &Map<String, Value>, value: &Value) -> Result<bool, String> {
+    let bounds = spec
+        .get("range")
+        .and_then(Value::as_array)
+        .ok_or("no range")?;
+    let number = match value {
+        Value::Number(n) => n.as_f64(),
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        // Python's Decimal(text): a number written as text counts; other text is out of range.
+        Value::String(text) => match text.trim().parse::<f64>() {
+            Ok(n) => Some(n),
+            Err(_) => return Ok(false),
+        },
+        other => return Err(format!("a range tolerance cannot compare {other}")),
+    };
+    let (Some(low), Some(high), Some(n)) = (bounds[0].as_f64(), bounds[1].as_f64(), number) else {
+        return Err("a range tolerance needs numbers".into());
+    };
+    Ok(low <= n && n <= high)
+}
+
+fn regex_search(
+    spec: &Map<String, Value>,
+    value: &Value,
+    names: &Map<String, Value>,
+) -> Result<bool, String> {
+    let pattern = substitute(spec.get("pattern").unwrap_or(&Value::Null), names);
+    let pattern = pattern
+        .as_str()
+        .ok_or("a regex tolerance pattern must be text")?;
+    let text = value
+        .as_str()
+        .ok_or_else(|| format!("a regex tolerance needs a text output, not {value}"))?;
+    let regex = regex::Regex::new(pattern)
+        .map_err(|e| format!("the tolerance pattern {pattern} is invalid: {e}"))?;
+    Ok(regex.is_match(text))
+}
+
+fn jsonpath(
+    spec: &Map<String, Value>,
+    value: &Value,
+    names: &Map<String, Value>,
+) -> Result<bool, String> {
+    let path = substitute(spec.get("path").unwrap_or(&Value::Null), names);
+    let path = path
+        .as_str()
+        .ok_or("a jsonpath tolerance path must be text")?;
+    let path = serde_json_path::JsonPath::parse(path)
+        .map_err(|e| format!("the tolerance JSON path {path} is invalid: {e}"))?;
+    // Text that holds JSON is read as JSON first.
+    let decoded;
+    let document = match value {
+        Value::String(text) => match serde_json::from_str::<Value>(text) {
+            Ok(parsed) => {
+                decoded = parsed;
+                &decoded
+            }
+            Err(_) => value,
+        },
+        other => other,
+    };
+    let values: Vec<Value> = path.query(document).all().into_iter().cloned().collect();
+    if let Some(expect) = spec.get("expect") {
+        let expect = substitute(expect, names);
+        let expected = match expect {
+            Value::Array(items) => items,
+            single => vec![single],
+        };
+        return Ok(values.len() == expected.len()
+            && values.iter().zip(&expected).all(|(a, b)| py_eq(a, b)));
+    }
+    if let Some(count) = spec.get("count") {
+        return Ok(count.as_u64().is_some_and(|c| values.len() as u64 == c));
+    }
+    Ok(!values.is_empty())
+}
+
+/// Python's `==` on JSON values: numbers and booleans compare as numbers.
+pub fn py_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| py_eq(a, b))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| py_eq(v, w)))
+        }
+        _ => match (as_number(a), as_number(b)) {
+            (Some(x), Some(y)) => x == y,
+            _ => a == b,
+        },
+    }
+}
+
+/// Python's ordering for a 2-element range; mixed types are an error.
+fn py_cmp(a: &Value, b: &Value) -> Result<Ordering, String> {
+    match (as_number(a), as_number(b), a, b) {
+        (Some(x), Some(y), _, _) => x
+            .partial_cmp(&y)
+            .ok_or_else(|| "NaN cannot be compared".to_string()),
+        (_, _, Value::String(x), Value::String(y)) => Ok(x.cmp(y)),
+        _ => Err(format!("{a} and {b} cannot be compared")),
+    }
+}
+
+fn as_number(value: &Value) -> Option<f64> {
+    match value {
+        Value::Number(n) => n.as_f64(),
+        Value::Bool(b) => Some(f64::from(u8::from(*b))),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests;
