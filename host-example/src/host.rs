@@ -76,47 +76,93 @@ impl WasiHttpView for CallState {
     }
 }
 
-/// Runs the component's probes. Build it once; every call gets a fresh
-/// store, so a trap or a timeout in one call never affects the next.
-pub struct ProbeHost {
+/// What is built once per process and shared by every policy: the engine,
+/// the compiled component, the linker and the pre-instantiated component.
+/// Cheap to clone; [`Runtime::host`] makes a [`ProbeHost`] for a policy.
+#[derive(Clone)]
+pub struct Runtime {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
     engine: Engine,
     /// Kept only to run other components exactly as the probes are run.
     #[cfg(feature = "test-hooks")]
     linker: Linker<CallState>,
     component: Component,
     pre: ChaosprometheusPre<CallState>,
-    policy: Arc<OutboundPolicy>,
-    limits: CallLimits,
 }
 
-impl ProbeHost {
-    pub fn new(config: HostConfig) -> wasmtime::Result<ProbeHost> {
+impl Runtime {
+    /// Compiles `component` (or loads it from `cache_dir`) and links it.
+    pub fn new(component: &ComponentSource, cache_dir: Option<&Path>) -> wasmtime::Result<Runtime> {
         let mut engine_config = Config::new();
         engine_config.consume_fuel(true);
         let engine = Engine::new(&engine_config)?;
-        let component = match &config.component {
+        let component = match component {
             ComponentSource::Embedded => cache::load(
                 &engine,
                 EMBEDDED_COMPONENT,
                 EMBEDDED_COMPONENT_SHA256,
-                config.cache_dir.as_deref(),
+                cache_dir,
             )?,
-            ComponentSource::File(path) => load_file(&engine, path, config.cache_dir.as_deref())?,
+            ComponentSource::File(path) => load_file(&engine, path, cache_dir)?,
         };
         let mut linker = Linker::<CallState>::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
         link_http_error_code(&mut linker)?;
         let pre = ChaosprometheusPre::new(linker.instantiate_pre(&component)?)?;
-        Ok(ProbeHost {
-            engine,
-            #[cfg(feature = "test-hooks")]
-            linker,
-            component,
-            pre,
-            policy: Arc::new(config.policy),
-            limits: config.limits,
+        Ok(Runtime {
+            shared: Arc::new(Shared {
+                engine,
+                #[cfg(feature = "test-hooks")]
+                linker,
+                component,
+                pre,
+            }),
         })
+    }
+
+    /// The embedded component's runtime for this process, made on first use
+    /// (from `cache_dir`, when given) and shared by every later caller.
+    pub fn embedded(cache_dir: Option<&Path>) -> wasmtime::Result<Runtime> {
+        static EMBEDDED: std::sync::OnceLock<Runtime> = std::sync::OnceLock::new();
+        if let Some(runtime) = EMBEDDED.get() {
+            return Ok(runtime.clone());
+        }
+        let runtime = Runtime::new(&ComponentSource::Embedded, cache_dir)?;
+        Ok(EMBEDDED.get_or_init(|| runtime).clone())
+    }
+
+    /// A host that runs this runtime's component under `policy` and `limits`.
+    pub fn host(&self, policy: OutboundPolicy, limits: CallLimits) -> ProbeHost {
+        ProbeHost {
+            runtime: self.clone(),
+            policy: Arc::new(policy),
+            limits,
+        }
+    }
+}
+
+/// Runs the component's probes under one outbound policy. Every call gets a
+/// fresh store, so a trap or a timeout in one call never affects the next.
+pub struct ProbeHost {
+    runtime: Runtime,
+    policy: Arc<OutboundPolicy>,
+    limits: CallLimits,
+}
+
+impl ProbeHost {
+    /// A host with a runtime of its own; [`Runtime::host`] shares one.
+    pub fn new(config: HostConfig) -> wasmtime::Result<ProbeHost> {
+        let runtime = Runtime::new(&config.component, config.cache_dir.as_deref())?;
+        Ok(runtime.host(config.policy, config.limits))
+    }
+
+    /// The runtime this host runs on, to make hosts for other policies.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
     }
 
     /// Instantiates another component exactly as the probes are run (same
@@ -131,7 +177,12 @@ impl ProbeHost {
     ) -> Result<u32, CallError> {
         let mut store = self.new_store()?;
         let run = async {
-            let instance = self.linker.instantiate_async(&mut store, component).await?;
+            let instance = self
+                .runtime
+                .shared
+                .linker
+                .instantiate_async(&mut store, component)
+                .await?;
             let func = instance.get_typed_func::<(), (u32,)>(&mut store, name)?;
             let (value,) = func.call_async(&mut store, ()).await?;
             wasmtime::Result::Ok(Ok(value))
@@ -141,7 +192,7 @@ impl ProbeHost {
     }
 
     pub fn engine(&self) -> &Engine {
-        &self.engine
+        &self.runtime.shared.engine
     }
 
     pub fn policy(&self) -> &OutboundPolicy {
@@ -155,9 +206,9 @@ impl ProbeHost {
     /// The component's imports, `wasi:http/outgoing-handler@0.2.12` and so
     /// on: its whole capability surface.
     pub fn imports(&self) -> Vec<String> {
-        let ty = self.component.component_type();
+        let ty = self.runtime.shared.component.component_type();
         let mut names: Vec<String> = ty
-            .imports(&self.engine)
+            .imports(&self.runtime.shared.engine)
             .map(|(name, _)| name.to_string())
             .collect();
         names.sort();
@@ -248,7 +299,12 @@ impl ProbeHost {
         let mut store = self.new_store()?;
         let limits = self.limits;
         let started = bounded(limits.deadline, async {
-            let guest = self.pre.instantiate_async(&mut store).await?;
+            let guest = self
+                .runtime
+                .shared
+                .pre
+                .instantiate_async(&mut store)
+                .await?;
             let controls = guest.chaostoolkit_prometheus_controls();
             let run = match controls.run().call_configure(&mut store, settings).await? {
                 Ok(run) => run,
@@ -286,7 +342,7 @@ impl ProbeHost {
             },
             memory: MemoryCap::new(self.limits.memory_bytes),
         };
-        let mut store = Store::new(&self.engine, state);
+        let mut store = Store::new(&self.runtime.shared.engine, state);
         store.limiter(|state| &mut state.memory);
         store.set_fuel(self.limits.fuel).map_err(CallError::Host)?;
         // Yield now and then so the deadline can stop a guest stuck in a loop.
@@ -307,7 +363,12 @@ impl ProbeHost {
     ) -> Result<R, CallError> {
         let mut store = self.new_store()?;
         let run = async {
-            let guest = self.pre.instantiate_async(&mut store).await?;
+            let guest = self
+                .runtime
+                .shared
+                .pre
+                .instantiate_async(&mut store)
+                .await?;
             call(&mut store, &guest).await
         };
         let outcome = bounded(self.limits.deadline, run).await;

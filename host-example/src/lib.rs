@@ -33,7 +33,8 @@ pub use bindings::{
 pub use chaosprometheus as rules;
 pub use error::CallError;
 pub use host::{
-    CallState, ComponentSource, ControlRun, HostConfig, ProbeHost, RunIdentity, EMBEDDED_COMPONENT,
+    CallState, ComponentSource, ControlRun, HostConfig, ProbeHost, RunIdentity, Runtime,
+    EMBEDDED_COMPONENT,
 };
 pub use limits::{CallLimits, DEFAULT_DEADLINE, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES};
 pub use policy::{
