@@ -4,11 +4,15 @@
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
-//! use chaosprometheus_host::{Authority, Endpoint, HostConfig, InstantQuery, ProbeHost};
+//! use chaosprometheus_host::{cache, CallLimits, Endpoint, InstantQuery, OutboundPolicy, Runtime};
 //!
-//! let mut config = HostConfig::default();
-//! config.policy.allow(Authority::from_url("http://127.0.0.1:9090")?);
-//! let host = ProbeHost::new(config)?;
+//! // Once per process: the engine and the compiled component.
+//! let runtime = Runtime::embedded(cache::default_dir().as_deref())?;
+//! // Per outbound policy, cheap: what the component may reach.
+//! let mut policy = OutboundPolicy::default();
+//! policy.allow_endpoint("http://127.0.0.1:9090", (None, Vec::new()))?;
+//! let host = runtime.host(policy, CallLimits::default());
+//! // Per call: a fresh instance.
 //! let endpoint = Endpoint { base_url: Some("http://127.0.0.1:9090".into()), ..Default::default() };
 //! let request = InstantQuery { query: "up".into(), when: None, timeout: None };
 //! println!("{}", host.query(&endpoint, &request).await?);
