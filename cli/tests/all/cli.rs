@@ -6,13 +6,13 @@ use std::process::{Command, Output};
 use harness::fake::{FakeServer, Reply};
 use harness::servers::Prometheus;
 
-struct Run {
-    status: i32,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) status: i32,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
-fn chaosprom(cache: &std::path::Path, args: &[&str]) -> Run {
+pub(crate) fn chaosprom(cache: &std::path::Path, args: &[&str]) -> Run {
     let Output {
         status,
         stdout,
@@ -355,117 +355,7 @@ fn another_component_file_can_be_loaded() {
     );
 }
 
-#[test]
-fn push_run_records_a_run_in_a_real_pushgateway() {
-    let gateway = harness::servers::Pushgateway::start();
-    let cache = tempfile::tempdir().unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let experiment = dir.path().join("experiment.json");
-    // The upstream README-style experiment; `chaos run` adds "dry": null
-    // before hashing, and so does push-run.
-    let vectors: serde_json::Value =
-        serde_json::from_str(harness::fixtures::EXPERIMENT_REF).unwrap();
-    let case = &vectors["cases"][1];
-    std::fs::write(&experiment, case["experiment"].to_string()).unwrap();
-    let run = chaosprom(
-        cache.path(),
-        &[
-            "push-run",
-            "--status",
-            "completed",
-            "--duration",
-            "1.5",
-            "--deviated",
-            "--experiment",
-            experiment.to_str().unwrap(),
-            "--pushgateway-url",
-            &gateway.url,
-            "--trace-id",
-            "trace-1",
-            "--grouping-key",
-            "team=a/b",
-        ],
-    );
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    assert!(
-        run.stdout
-            .contains("run trace-1 of experiment acdec76e2e9fed8f36b3a1dc"),
-        "{}",
-        run.stdout
-    );
-    assert!(
-        run.stdout.contains("before: pushed") && run.stdout.contains("after: pushed"),
-        "{}",
-        run.stdout
-    );
-    let groups = gateway.groups();
-    let labels: Vec<&serde_json::Value> = groups.iter().map(|g| &g["labels"]).collect();
-    assert_eq!(groups.len(), 1, "{labels:?}");
-    assert_eq!(groups[0]["labels"]["team"], "a/b");
-    let status = &groups[0]["chaostoolkit_experiment_status"]["metrics"];
-    let completed = status
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|m| m["labels"]["chaostoolkit_experiment_status"] == "completed")
-        .unwrap();
-    assert_eq!(completed["value"], "1");
-    assert_eq!(
-        groups[0]["chaostoolkit_deviated_experiment_total"]["metrics"][0]["value"],
-        "1"
-    );
-}
-
-#[test]
-fn a_failed_push_is_a_warning_unless_strict() {
-    let cache = tempfile::tempdir().unwrap();
-    let down = format!("http://127.0.0.1:{}", harness::servers::free_port());
-    let args = [
-        "push-run",
-        "--status",
-        "failed",
-        "--duration",
-        "2",
-        "--experiment-ref",
-        "x",
-        "--pushgateway-url",
-        down.as_str(),
-    ];
-    let lenient = chaosprom(cache.path(), &args);
-    assert_eq!(lenient.status, 0);
-    assert!(
-        lenient
-            .stderr
-            .starts_with("warning[transport/connection-refused]: before push: "),
-        "{}",
-        lenient.stderr
-    );
-    assert!(lenient.stderr.contains("failed after 3 tries"));
-    let mut strict_args = args.to_vec();
-    strict_args.push("--strict");
-    let strict = chaosprom(cache.path(), &strict_args);
-    assert_eq!(strict.status, 1);
-    assert!(
-        strict
-            .stderr
-            .starts_with("error[transport/connection-refused]: "),
-        "{}",
-        strict.stderr
-    );
-}
-
-#[test]
-fn push_run_needs_an_experiment_or_a_reference() {
-    let cache = tempfile::tempdir().unwrap();
-    let run = chaosprom(
-        cache.path(),
-        &["push-run", "--status", "completed", "--duration", "1"],
-    );
-    assert_eq!(run.status, 2);
-    assert!(run.stderr.contains("--experiment"), "{}", run.stderr);
-}
-
-const SENTINEL: &str = "sentinel-7f3a9c2e-do-not-print";
+pub(crate) const SENTINEL: &str = "sentinel-7f3a9c2e-do-not-print";
 
 #[test]
 fn credentials_from_files_and_the_environment_reach_the_server_and_nothing_else() {
@@ -522,37 +412,6 @@ fn credentials_from_files_and_the_environment_reach_the_server_and_nothing_else(
 }
 
 #[test]
-fn push_run_sends_pushgateway_credentials() {
-    let gateway = FakeServer::answering(200, "text/plain", "");
-    let cache = tempfile::tempdir().unwrap();
-    let auth = cache.path().join("basic");
-    std::fs::write(&auth, format!("pusher:{SENTINEL}")).unwrap();
-    let run = chaosprom(
-        cache.path(),
-        &[
-            "push-run",
-            "--status",
-            "completed",
-            "--duration",
-            "1",
-            "--experiment-ref",
-            "r",
-            "--pushgateway-url",
-            &gateway.url,
-            "--pushgateway-basic-auth-file",
-            auth.to_str().unwrap(),
-        ],
-    );
-    assert_eq!(run.status, 0, "{}", run.stderr);
-    let sent = gateway.received();
-    assert_eq!(sent.len(), 2);
-    assert!(sent
-        .iter()
-        .all(|r| r.headers.contains("authorization: Basic ")));
-    assert!(!run.stdout.contains(SENTINEL) && !run.stderr.contains(SENTINEL));
-}
-
-#[test]
 fn a_name_that_does_not_resolve_is_a_dns_error() {
     // In a network namespace of its own nothing leaves the machine, so the
     // lookup fails here instead of asking a resolver elsewhere.
@@ -579,5 +438,50 @@ fn a_name_that_does_not_resolve_is_a_dns_error() {
         stderr
             .starts_with("error[transport/dns]: the host name of http://no-such-host.invalid:9090"),
         "{stderr}"
+    );
+}
+
+#[test]
+fn validate_takes_a_var_file_like_run() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let experiment = dir.path().join("experiment.json");
+    std::fs::write(
+        &experiment,
+        r#"{"title": "t", "description": "d", "configuration": {"prometheus_base_url": "http://127.0.0.1:9"}, "method": []}"#,
+    )
+    .unwrap();
+    let vars = dir.path().join("vars.yaml");
+    std::fs::write(
+        &vars,
+        "configuration:\n  prometheus_base_url: http://127.0.0.1:9090\n",
+    )
+    .unwrap();
+    let valid = chaosprom(
+        cache.path(),
+        &[
+            "validate",
+            experiment.to_str().unwrap(),
+            "--var-file",
+            vars.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(valid.status, 0, "{}", valid.stderr);
+    assert!(valid.stdout.ends_with("is valid\n"), "{}", valid.stdout);
+    let missing = dir.path().join("missing.yaml");
+    let invalid = chaosprom(
+        cache.path(),
+        &[
+            "validate",
+            experiment.to_str().unwrap(),
+            "--var-file",
+            missing.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(invalid.status, 1);
+    assert!(
+        invalid.stderr.starts_with("error[invalid-var-file]: "),
+        "{}",
+        invalid.stderr
     );
 }

@@ -4,5 +4,6 @@
 
 mod cli;
 mod compatibility;
+mod push_run;
 mod run;
 mod run_faults;
