@@ -186,7 +186,8 @@ fn jsonpath(
             && values.iter().zip(&expected).all(|(a, b)| py_eq(a, b)));
     }
     if let Some(count) = spec.get("count") {
-        return Ok(count.as_u64().is_some_and(|c| values.len() as u64 == c));
+        // Python's `==`: a count of 2.0 (or True for 1) counts too.
+        return Ok(py_eq(&Value::from(values.len()), count));
     }
     Ok(!values.is_empty())
 }

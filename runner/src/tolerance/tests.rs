@@ -200,6 +200,13 @@ fn every_tolerance_kind_is_checked() {
             json!([{"data": {"result": [{"value": [1, "1"]}]}}, {}]),
         ),
         (
+            // Python's `==`: 2.0 == 2 (a count need not be an int).
+            "jsonpath count",
+            json!({"type": "jsonpath", "path": values, "count": 2.0}),
+            json!([prometheus]),
+            json!([{"data": {"result": [{"value": [1, "1"]}]}}]),
+        ),
+        (
             "jsonpath count",
             json!({"type": "jsonpath", "path": "$.missing", "count": 0}),
             json!([prometheus]),
