@@ -54,3 +54,70 @@ if ! "$venv/bin/python" -c 'import chaoslib, chaosprometheus, logzero, jsonpath2
     chaostoolkit==1.19.0 chaostoolkit-lib==1.44.0 chaostoolkit-prometheus==0.6.0 \
     logzero==1.7.0 jsonpath2==0.4.5
 fi
+
+# The Python package's tests (bindings/python/tests): the real `chaos run`
+# with our package in place of chaostoolkit-prometheus, in virtualenvs of
+# their own. scripts/python-package.sh (run by scripts/test.sh) builds our
+# package and installs it into them.
+#   target/python-venv: Python 3.11, chaostoolkit 1.19.0 / chaostoolkit-lib
+#     1.44.0 (the newest pip offers for 3.11), chaostoolkit-addons, pytest,
+#     maturin (it builds the wheel);
+#   target/python312-venv: chaostoolkit 1.21.4 / chaostoolkit-lib 1.45.1,
+#     only where a Python 3.12 that actually runs is found (never required).
+
+# The first of the given commands or paths that runs as Python X.Y.
+python_that_runs() {
+  local version=$1
+  shift
+  for candidate in "$@"; do
+    if "$candidate" -c "import sys, venv; assert sys.version_info[:2] == tuple(map(int, '$version'.split('.')))" >/dev/null 2>&1; then
+      command -v "$candidate" || echo "$candidate"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Interpreters pyenv has installed, for a shim that runs only when told
+# which version (PYENV_VERSION) to use.
+pyenv_pythons() {
+  local version=$1 root
+  command -v pyenv >/dev/null 2>&1 || return 0
+  root=$(pyenv root 2>/dev/null) || return 0
+  pyenv versions --bare 2>/dev/null | grep -E "^${version//./\\.}(\.[0-9]+)?$" | sort -rV |
+    while read -r installed; do echo "$root/versions/$installed/bin/python$version"; done
+}
+
+# A virtualenv at $1 made with the Python $2 holding exactly the packages
+# after it; remade only when that list changes.
+python_venv() {
+  local venv=$1 python=$2
+  shift 2
+  local wanted="$python $*"
+  if [ -x "$venv/bin/python" ] && [ "$(cat "$venv/.setup-requirements" 2>/dev/null)" = "$wanted" ]; then
+    return 0
+  fi
+  echo "setup: installing $* into $venv"
+  rm -rf "$venv"
+  "$python" -m venv "$venv"
+  "$venv/bin/pip" install -q --disable-pip-version-check "$@"
+  echo "$wanted" >"$venv/.setup-requirements"
+}
+
+mapfile -t py311 < <(pyenv_pythons 3.11)
+if ! python311=$(python_that_runs 3.11 python3.11 python3 "${py311[@]}"); then
+  echo "setup: the Python package's tests need Python 3.11 (python3.11 or python3), with venv" >&2
+  exit 1
+fi
+python_venv target/python-venv "$python311" \
+  chaostoolkit==1.19.0 chaostoolkit-lib==1.44.0 chaostoolkit-addons==0.11.0 \
+  logzero==1.7.0 jsonpath2==0.4.5 pytest==9.2.0 maturin==1.16.0
+
+mapfile -t py312 < <(pyenv_pythons 3.12)
+if python312=$(python_that_runs 3.12 python3.12 "${py312[@]}"); then
+  python_venv target/python312-venv "$python312" \
+    chaostoolkit==1.21.4 chaostoolkit-lib==1.45.1 chaostoolkit-addons==0.11.0 jsonpath2==0.4.5
+else
+  echo "setup: no Python 3.12 that runs; the Python package is tested with Python 3.11 only"
+  rm -rf target/python312-venv
+fi

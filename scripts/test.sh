@@ -28,5 +28,19 @@ cargo test --locked -p chaosprometheus
 step "unit and integration tests, release build"
 cargo test --release --locked --workspace
 
+step "Python package: build (maturin, release, same target dir) and install"
+scripts/python-package.sh
+
+step "Python package tests: the real chaos run with our module, against real servers"
+# pytest exits 5 when it ran no test: that is a failure here.
+status=0
+target/python-venv/bin/python -m pytest -ra bindings/python/tests || status=$?
+if [ "$status" -eq 5 ]; then
+  echo "test: pytest ran no test" >&2
+  exit 1
+elif [ "$status" -ne 0 ]; then
+  exit "$status"
+fi
+
 step "fuzzing"
 scripts/fuzz.sh

@@ -1,0 +1,231 @@
+"""The Pushgateway control, run in the sandboxed component.
+
+Configured as with ``chaostoolkit-prometheus`` 0.6.0 (upstream's
+``configure_control`` arguments, plus ``keep_runs`` and ``activity_metrics``),
+it pushes the same metric families before and after the experiment. The
+component may reach only the Pushgateway; ``pushgateway_bearer_token``,
+``pushgateway_basic_auth`` and ``pushgateway_headers`` from any secrets scope
+are added by the host. Chaos Toolkit ignores a control's exceptions, so a
+failed push is logged as a warning with its reason.
+"""
+import json
+import logging
+from typing import Any, Dict, Optional
+
+from chaoslib.types import Activity, Configuration, Experiment, Journal, Run, Secrets
+
+from . import ProbeFailed
+from ._native import DEFAULT_PUSHGATEWAY_URL, ControlRun
+from ._secrets import credentials, flatten
+
+__all__ = [
+    "configure_control",
+    "before_experiment_control",
+    "after_activity_control",
+    "after_experiment_control",
+    "cleanup_control",
+]
+
+logger = logging.getLogger("chaostoolkit")
+
+DEFAULT_JOB = "chaostoolkit"
+
+# The run of the experiment being played: Chaos Toolkit configures a control
+# once per run, then calls its level functions.
+_run: Optional[ControlRun] = None
+_activity_metrics = False
+
+
+def configure_control(
+    experiment: Experiment,
+    pushgateway_url: str = DEFAULT_PUSHGATEWAY_URL,
+    job: str = DEFAULT_JOB,
+    grouping_key: Dict[str, str] = None,
+    trace_id: str = None,
+    experiment_ref: str = None,
+    keep_runs: bool = False,
+    activity_metrics: bool = False,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+    **kwargs,
+):
+    """
+    Prepares the run's metrics: `chaostoolkit_experiment_status`,
+    `chaostoolkit_deviated_experiment`, `chaostoolkit_inprogress_experiment`,
+    `chaostoolkit_experiment_duration` and its distribution, labelled with the
+    run's trace id and the experiment's reference. Sends nothing yet.
+
+    The grouping key defaults to `chaostoolkit_experiment_ref=<the experiment
+    hash>`, so re-runs of an unchanged experiment replace each other in the
+    Pushgateway; `keep_runs=True` adds the trace id to it, so each run keeps
+    its own group. The trace id defaults to a new random one per run.
+    `activity_metrics=True` also pushes each activity's duration and status.
+    Left at their defaults, `pushgateway_url` and `job` come from the
+    configuration's `prometheus_pushgateway_url` and
+    `prometheus_pushgateway_job` when it has them.
+    """
+    global _run, _activity_metrics
+    _run = None
+    # `strict` is chaosprom run's (fail the run on a failed push); Chaos
+    # Toolkit cannot fail a run from a control.
+    unknown = sorted(set(kwargs) - {"strict"})
+    if unknown:
+        logger.warning(
+            f"chaosprometheus.metrics: ignoring unknown arguments: {', '.join(unknown)}"
+        )
+    _activity_metrics = bool(activity_metrics)
+    configuration = configuration or {}
+    token, basic, headers = credentials(flatten(secrets), "pushgateway")
+    reference = experiment_ref or _experiment_hash(experiment)
+    try:
+        _run = ControlRun.start(
+            pushgateway_url=_unless_default(pushgateway_url, DEFAULT_PUSHGATEWAY_URL),
+            job=_unless_default(job, DEFAULT_JOB),
+            grouping_key=_grouping_key(grouping_key),
+            trace_id=trace_id,
+            experiment_ref=reference,
+            experiment=None if reference else _json(experiment),
+            configuration=_json(configuration),
+            lib_version=_lib_version(),
+            keep_runs=bool(keep_runs),
+            activity_metrics=_activity_metrics,
+            bearer_token=token,
+            basic_auth=basic,
+            headers=headers,
+        )
+    except ProbeFailed as failure:
+        logger.warning(
+            f"chaosprometheus.metrics: the control is off for this run: {failure}"
+        )
+        return
+    logger.debug(
+        f"chaosprometheus.metrics: run {_run.trace_id} of experiment "
+        f"{_run.experiment_ref} pushes to {_run.push_url}"
+    )
+
+
+def before_experiment_control(context: Experiment = None, **kwargs) -> None:
+    """
+    Notify the Pushgateway this experiment is in progress.
+    """
+    if _run is not None:
+        _push("before-experiment", _run.before_experiment)
+
+
+def after_activity_control(
+    context: Activity = None, state: Run = None, **kwargs
+) -> None:
+    """
+    With `activity_metrics`, record the activity's duration and status for the
+    push after the experiment.
+    """
+    if _run is None or not _activity_metrics or not isinstance(context, dict):
+        return
+    state = state if isinstance(state, dict) else {}
+    try:
+        _run.after_activity(
+            str(context.get("name", "(unnamed)")),
+            "action" if context.get("type") == "action" else "probe",
+            str(state.get("status", "failed")),
+            float(state.get("duration") or 0.0),
+        )
+    except ProbeFailed as failure:
+        logger.warning(
+            f"chaosprometheus.metrics: could not record activity "
+            f"'{context.get('name')}': {failure}"
+        )
+
+
+def after_experiment_control(
+    context: Experiment = None, state: Journal = None, **kwargs
+) -> None:
+    """
+    Notify the Pushgateway this experiment is not in progress any longer, with
+    its status, whether it deviated and its duration.
+    """
+    if _run is None or not isinstance(state, dict):
+        return
+    _push(
+        "after-experiment",
+        lambda: _run.after_experiment(
+            str(state.get("status", "completed")),
+            bool(state.get("deviated", False)),
+            float(state.get("duration") or 0.0),
+        ),
+    )
+
+
+def cleanup_control() -> None:
+    """
+    Forget the run (its instance of the component goes with it).
+    """
+    global _run
+    _run = None
+
+
+###############################################################################
+# Private functions
+###############################################################################
+def _push(which: str, push) -> None:
+    try:
+        url, attempts, size = push()
+    except ProbeFailed as failure:
+        logger.warning(
+            f"chaosprometheus.metrics: the {which} push failed ({failure.kind}): "
+            f"{failure}"
+        )
+        return
+    logger.debug(
+        f"chaosprometheus.metrics: {which}: pushed {size} bytes to {url} "
+        f"in {attempts} {'try' if attempts == 1 else 'tries'}"
+    )
+
+
+def _unless_default(value: Any, default: str) -> Optional[str]:
+    # The default lets the configuration's setting apply (the component's rule).
+    if value is None or value == default:
+        return None
+    return str(value)
+
+
+def _grouping_key(grouping_key: Any) -> Optional[list]:
+    if not grouping_key:
+        return None
+    if not isinstance(grouping_key, dict):
+        raise ProbeFailed(
+            f"grouping_key must be a mapping, not {grouping_key!r}",
+            "invalid-argument",
+        )
+    return [
+        (str(name), value if isinstance(value, str) else json.dumps(value))
+        for name, value in grouping_key.items()
+    ]
+
+
+def _experiment_hash(experiment: Experiment) -> Optional[str]:
+    """Chaos Toolkit's own hash of the experiment, as upstream labels runs;
+    when the document cannot be serialised (a value that is no JSON) the
+    component hashes a JSON copy of it instead."""
+    try:
+        from chaoslib import experiment_hash
+
+        return experiment_hash(experiment)
+    except Exception:
+        return None
+
+
+def _json(document: Any) -> Optional[str]:
+    if document is None:
+        return None
+    return json.dumps(
+        document, default=lambda value: getattr(value, "value", str(value))
+    )
+
+
+def _lib_version() -> str:
+    try:
+        from chaoslib import __version__
+
+        return __version__
+    except Exception:
+        return "unknown"

@@ -1,0 +1,243 @@
+//! `ControlRun`: the component's control for one experiment run, reaching
+//! only its Pushgateway, with the Pushgateway's credentials added by the host.
+
+use std::sync::{Condvar, Mutex, MutexGuard};
+
+use pyo3::prelude::*;
+
+use chaosprometheus_host::{
+    ActivityKind, ActivityOutcome, ActivityStatus, CallLimits, ControlSettings, Credential,
+    OutboundPolicy, ProbeHost, RunIdentity, RunStatus,
+};
+
+use crate::{block_on, call_failed, component, invalid};
+
+#[pyclass(frozen, module = "chaosprometheus._native")]
+pub struct ControlRun {
+    host: ProbeHost,
+    /// The settings with the run's identity fixed, to start the run again
+    /// under the same identity after an interrupted call.
+    settings: ControlSettings,
+    identity: RunIdentity,
+    slot: Mutex<Slot>,
+    /// Signalled when a call puts the run back.
+    returned: Condvar,
+}
+
+/// A push that went through: (URL, tries, bytes).
+type Pushed = (String, u32, u64);
+
+#[pymethods]
+impl ControlRun {
+    /// Upstream's `configure_control`: fixes the trace id, the experiment
+    /// reference and the grouping key; sends nothing. `configuration` is the
+    /// experiment's configuration block as JSON text. The credential and
+    /// `headers` are added by the host to every push; the component never
+    /// sees them.
+    #[staticmethod]
+    #[pyo3(signature = (
+        *, pushgateway_url=None, job=None, grouping_key=None, trace_id=None,
+        experiment_ref=None, experiment=None, configuration=None, lib_version=None,
+        keep_runs=false, activity_metrics=false, bearer_token=None, basic_auth=None,
+        headers=Vec::new()
+    ))]
+    #[allow(clippy::too_many_arguments)]
+    fn start(
+        py: Python<'_>,
+        pushgateway_url: Option<String>,
+        job: Option<String>,
+        grouping_key: Option<Vec<(String, String)>>,
+        trace_id: Option<String>,
+        experiment_ref: Option<String>,
+        experiment: Option<String>,
+        configuration: Option<String>,
+        lib_version: Option<String>,
+        keep_runs: bool,
+        activity_metrics: bool,
+        bearer_token: Option<String>,
+        basic_auth: Option<String>,
+        headers: Vec<(String, String)>,
+    ) -> PyResult<ControlRun> {
+        let configured = configuration
+            .as_deref()
+            .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
+            .and_then(|c| {
+                c.get("prometheus_pushgateway_url")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string)
+            });
+        let url = chaosprometheus::control::pushgateway_url(pushgateway_url.clone(), configured);
+        let credential = Credential::from_token_or_basic(bearer_token, basic_auth.as_deref())
+            .map_err(|e| invalid(py, &format!("secret pushgateway_basic_auth: {e}")))?;
+        let mut policy = OutboundPolicy::default();
+        policy
+            .allow_endpoint(&url, (credential, headers))
+            .map_err(|e| invalid(py, &format!("pushgateway_url: {e}")))?;
+        let host = py.detach(component)?.host(policy, CallLimits::default());
+        let mut settings = ControlSettings {
+            pushgateway_url,
+            job,
+            grouping_key,
+            trace_id,
+            experiment_ref,
+            experiment,
+            configuration,
+            lib_version,
+            keep_runs,
+            activity_metrics,
+            ..ControlSettings::default()
+        };
+        let run = block_on(py, host.start_run(&settings))?.map_err(|e| call_failed(py, &e))?;
+        let identity = run.identity().clone();
+        settings.trace_id = Some(identity.trace_id.clone());
+        settings.experiment_ref = Some(identity.experiment_ref.clone());
+        Ok(ControlRun {
+            host,
+            settings,
+            identity,
+            slot: Mutex::new(Slot::Ready(Box::new(run))),
+            returned: Condvar::new(),
+        })
+    }
+
+    #[getter]
+    fn trace_id(&self) -> &str {
+        &self.identity.trace_id
+    }
+
+    #[getter]
+    fn experiment_ref(&self) -> &str {
+        &self.identity.experiment_ref
+    }
+
+    #[getter]
+    fn grouping_key(&self) -> Vec<(String, String)> {
+        self.identity.grouping_key.clone()
+    }
+
+    #[getter]
+    fn push_url(&self) -> &str {
+        &self.identity.push_url
+    }
+
+    /// Pushes "in progress".
+    fn before_experiment(&self, py: Python<'_>) -> PyResult<Pushed> {
+        let report = self.call(py, |run| block_on(py, run.before_experiment()))?;
+        Ok((report.url, report.attempts, report.bytes))
+    }
+
+    /// Records one activity for the activity families (sends nothing).
+    /// `kind` is `probe` or `action`; `status` Chaos Toolkit's run status.
+    fn after_activity(
+        &self,
+        py: Python<'_>,
+        name: String,
+        kind: &str,
+        status: &str,
+        duration_seconds: f64,
+    ) -> PyResult<()> {
+        let outcome = ActivityOutcome {
+            name,
+            kind: if kind == "action" {
+                ActivityKind::Action
+            } else {
+                ActivityKind::Probe
+            },
+            status: if status == "succeeded" {
+                ActivityStatus::Succeeded
+            } else {
+                ActivityStatus::Failed
+            },
+            duration_seconds,
+        };
+        self.call(py, |run| block_on(py, run.after_activity(&outcome)))
+    }
+
+    /// Pushes the run's result. `status` is the journal's status.
+    fn after_experiment(
+        &self,
+        py: Python<'_>,
+        status: &str,
+        deviated: bool,
+        duration_seconds: f64,
+    ) -> PyResult<Pushed> {
+        let status = match status {
+            "failed" => RunStatus::Failed,
+            "aborted" => RunStatus::Aborted,
+            "interrupted" => RunStatus::Interrupted,
+            _ => RunStatus::Completed,
+        };
+        let report = self.call(py, |run| {
+            block_on(py, run.after_experiment(status, deviated, duration_seconds))
+        })?;
+        Ok((report.url, report.attempts, report.bytes))
+    }
+}
+
+/// Where the run is between calls. Chaos Toolkit may call the control from
+/// several threads (background activities), one call at a time gets the run.
+enum Slot {
+    Ready(Box<chaosprometheus_host::ControlRun>),
+    InUse,
+    /// An interrupted call dropped the run with its instance (it may have
+    /// been mid-call); the next call starts a fresh one, same identity.
+    Dropped,
+}
+
+impl ControlRun {
+    /// Runs `call` on the run (waiting for another thread's call to end,
+    /// without holding the GIL), then puts the run back; an interrupted call
+    /// (a Python exception from the wait) drops it.
+    fn call<R>(
+        &self,
+        py: Python<'_>,
+        call: impl FnOnce(
+            &mut chaosprometheus_host::ControlRun,
+        ) -> PyResult<Result<R, chaosprometheus_host::CallError>>,
+    ) -> PyResult<R> {
+        let taken = py.detach(|| {
+            let mut slot = self.lock();
+            loop {
+                match std::mem::replace(&mut *slot, Slot::InUse) {
+                    Slot::Ready(run) => return Some(run),
+                    Slot::Dropped => return None,
+                    Slot::InUse => {
+                        slot = self
+                            .returned
+                            .wait(slot)
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                    }
+                }
+            }
+        });
+        let mut run = match taken {
+            Some(run) => run,
+            None => match block_on(py, self.host.start_run(&self.settings)) {
+                Ok(Ok(run)) => Box::new(run),
+                Ok(Err(error)) => return Err(self.drop_run(call_failed(py, &error))),
+                Err(interrupted) => return Err(self.drop_run(interrupted)),
+            },
+        };
+        match call(&mut run) {
+            Ok(outcome) => {
+                *self.lock() = Slot::Ready(run);
+                self.returned.notify_one();
+                outcome.map_err(|e| call_failed(py, &e))
+            }
+            Err(interrupted) => Err(self.drop_run(interrupted)),
+        }
+    }
+
+    /// Leaves no run for the next call (which starts a fresh one); returns `error`.
+    fn drop_run(&self, error: PyErr) -> PyErr {
+        *self.lock() = Slot::Dropped;
+        self.returned.notify_one();
+        error
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Slot> {
+        self.slot
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}

@@ -1,0 +1,246 @@
+"""The Python API in process: upstream's signatures and answers, the
+sandbox's reach, credentials held by the host, errors as ActivityFailed with
+the component's message and kind, Ctrl-C, and the next call after each."""
+import base64
+import inspect
+import json
+import math
+import os
+import signal
+import subprocess
+import threading
+import time
+
+import pytest
+from chaoslib.exceptions import ActivityFailed
+
+import chaosprometheus
+from chaosprometheus import ProbeFailed, metrics, probes
+from conftest import UPSTREAM
+from support.servers import free_port, prometheus_like
+
+
+def closed_url():
+    """A loopback URL nothing listens on."""
+    return f"http://127.0.0.1:{free_port()}"
+
+
+def config(url):
+    return {"prometheus_base_url": url}
+
+
+def test_signatures_are_upstreams():
+    """Names, order, defaults and annotations, against upstream 0.6.0 itself."""
+    UPSTREAM.check()
+    script = (
+        "import inspect, json, chaosprometheus.probes as p, chaosprometheus.metrics as m\n"
+        "names = ['query', 'query_interval', 'compute_mean', 'nodes_cpu_usage_mean']\n"
+        "out = {n: str(inspect.signature(getattr(p, n))) for n in names}\n"
+        "out['configure_control'] = str(inspect.signature(m.configure_control))\n"
+        "print(json.dumps(out))"
+    )
+    theirs = json.loads(subprocess.run([str(UPSTREAM.python), "-c", script], check=True,
+                                       capture_output=True, text=True).stdout)
+    for name in ["query", "query_interval", "compute_mean", "nodes_cpu_usage_mean"]:
+        func = getattr(probes, name)
+        assert inspect.isfunction(func) and func.__doc__, name
+        assert str(inspect.signature(func)) == theirs[name], name
+    ours = str(inspect.signature(metrics.configure_control))
+    # Upstream's arguments first, then ours, then what chaoslib passes.
+    upstream_arguments = theirs["configure_control"].split(", **kwargs")[0]
+    assert ours.startswith(upstream_arguments + ", keep_runs: bool = False, activity_metrics: bool = False"), ours
+    assert chaosprometheus.__version__
+
+
+def test_query_returns_prometheus_json(prometheus):
+    answer = probes.query('up{job="prometheus"}', configuration=config(prometheus.url))
+    assert answer["status"] == "success"
+    assert answer["data"]["result"][0]["value"][1] == "1"
+    at = probes.query("time()", when="1 minute ago", timeout=5, configuration=config(prometheus.url))
+    assert abs(at["data"]["result"][0] - (time.time() - 60)) < 5
+
+
+def test_query_interval_returns_a_matrix(prometheus):
+    answer = probes.query_interval('up{job="prometheus"}', start="30 seconds ago", end="now",
+                                   step=5, configuration=config(prometheus.url))
+    assert answer["data"]["resultType"] == "matrix"
+    constant = probes.query_interval("vector(1)", start="30 seconds ago", end="now",
+                                     step=5, configuration=config(prometheus.url))
+    assert len(constant["data"]["result"][0]["values"]) == 7
+
+
+def test_the_default_step_follows_prometheuss_limit(prometheus):
+    # One day at upstream's 1 s step passes Prometheus's 11,000 points.
+    answer = probes.query_interval("vector(1)", start="1 day ago", end="now",
+                                   configuration=config(prometheus.url))
+    assert len(answer["data"]["result"][0]["values"]) <= 11_000
+    short = probes.query_interval("vector(1)", start="10 seconds ago", end="now",
+                                  configuration=config(prometheus.url))
+    assert len(short["data"]["result"][0]["values"]) in (10, 11)
+
+
+def test_query_value_and_means_are_floats(prometheus):
+    assert probes.query_value("vector(3)", configuration=config(prometheus.url)) == 3.0
+    assert math.isnan(probes.query_value("scalar(vector(NaN))", configuration=config(prometheus.url)))
+    assert probes.query_value("absent_metric_xyz", default=0, configuration=config(prometheus.url)) == 0.0
+    mean = probes.compute_mean("vector(42)", window="5m", mean_type="geometric",
+                               configuration=config(prometheus.url))
+    assert isinstance(mean, float) and mean == pytest.approx(42.0)
+    with pytest.raises(ActivityFailed, match="node_cpu_seconds_total|no series"):
+        probes.nodes_cpu_usage_mean(window="5m", configuration=config(prometheus.url))
+
+
+def errors_then_next_call_works(prometheus, call):
+    with pytest.raises(ActivityFailed) as failure:
+        call()
+    # The next call is unaffected.
+    assert probes.query("vector(1)", configuration=config(prometheus.url))["status"] == "success"
+    return failure.value
+
+
+def test_an_unreadable_time_expression_fails_with_upstreams_message(prometheus):
+    for expression in ["2 mns ago", "right now"]:
+        failure = errors_then_next_call_works(
+            prometheus, lambda: probes.query("up", when=expression, configuration=config(prometheus.url)))
+        assert str(failure) == f"failed to parse '{expression}'"
+        assert isinstance(failure, ProbeFailed) and failure.kind == "invalid-argument"
+    failure = errors_then_next_call_works(prometheus, lambda: probes.query_interval(
+        "up", start="yesterday-ish", end="now", configuration=config(prometheus.url)))
+    assert str(failure) == "failed to parse 'yesterday-ish'"
+
+
+def test_prometheus_rejecting_a_query_gives_upstreams_message(prometheus):
+    failure = errors_then_next_call_works(
+        prometheus, lambda: probes.query("up{", configuration=config(prometheus.url)))
+    assert str(failure).startswith("Prometheus query {'query': 'up{'} failed: ")
+    assert failure.kind == "prometheus/bad_data"
+
+
+def test_bad_urls_fail_clearly(prometheus):
+    for url, words in [("not a url", "is not a URL"), ("ftp://127.0.0.1", "ftp"),
+                       ("http://", "prometheus_base_url")]:
+        failure = errors_then_next_call_works(prometheus, lambda: probes.query("up", configuration=config(url)))
+        assert words in str(failure) and failure.kind == "invalid-argument", str(failure)
+    failure = errors_then_next_call_works(
+        prometheus, lambda: probes.query("up", configuration=config(closed_url())))
+    assert failure.kind == "transport/connection-refused"
+
+
+def test_verify_tls_false_is_ignored_over_http_and_refused_over_https(prometheus):
+    assert probes.query("vector(1)", verify_tls=False, configuration=config(prometheus.url))
+    failure = errors_then_next_call_works(prometheus, lambda: probes.query(
+        "up", verify_tls=False, configuration=config("https://127.0.0.1:9")))
+    assert "verify_tls=False is not supported yet" in str(failure)
+
+
+def test_a_garbage_answer_fails_clearly(prometheus, test_server):
+    server = test_server(lambda request: (200, {"Content-Type": "application/json"}, "<html>oops</html>"))
+    failure = errors_then_next_call_works(prometheus, lambda: probes.query("up", configuration=config(server.url)))
+    assert failure.kind == "bad-response/not-json" and "JSON" in str(failure), str(failure)
+
+
+def test_a_hanging_server_fails_at_the_first_byte_timeout(prometheus, test_server):
+    server = test_server(None)
+    started = time.monotonic()
+    failure = errors_then_next_call_works(prometheus, lambda: probes.query("up", configuration=config(server.url)))
+    assert failure.kind == "transport/timeout" and "timed out" in str(failure) or "timeout" in str(failure)
+    assert time.monotonic() - started < 60
+
+
+def test_an_authority_the_policy_does_not_allow_is_refused_before_connecting(prometheus, test_server):
+    elsewhere = test_server(prometheus_like)
+    redirecting = test_server(lambda request: (302, {"Location": elsewhere.url + "/api/v1/query?query=up"}, ""))
+    failure = errors_then_next_call_works(prometheus, lambda: probes.query("up", configuration=config(redirecting.url)))
+    assert failure.kind == "transport/denied", str(failure)
+    assert elsewhere.connections == 0
+
+
+def test_credentials_from_secrets_are_added_by_the_host(test_server):
+    server = test_server(prometheus_like)
+    probes.query("up", configuration=config(server.url), secrets={"prometheus_bearer_token": "tok-123"})
+    probes.query("up", configuration=config(server.url),
+                 secrets={"prometheus_basic_auth": "me:pa55word", "prometheus_headers": {"X-Scope-OrgID": "team-a"}})
+    first, second = (r["headers"] for r in server.requests)
+    assert first["authorization"] == "Bearer tok-123"
+    assert second["authorization"] == "Basic " + base64.b64encode(b"me:pa55word").decode()
+    assert second["x-scope-orgid"] == "team-a"
+
+
+def test_ctrl_c_ends_a_probe_waiting_on_a_silent_server(prometheus, test_server):
+    server = test_server(None)
+    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
+    started = time.monotonic()
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        probes.query("up", configuration=config(server.url))
+    late = time.monotonic() - started - 0.5
+    print(f"the probe ended {late * 1000:.0f} ms after SIGINT")
+    assert late < 2, f"{late:.2f} s"
+    assert probes.query("vector(1)", configuration=config(prometheus.url))["status"] == "success"
+
+
+def test_probes_run_concurrently_from_threads(prometheus):
+    results, errors = [], []
+
+    def run():
+        try:
+            results.append(probes.query_value("vector(2)", configuration=config(prometheus.url)))
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+
+    threads = [threading.Thread(target=run) for _ in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors and results == [2.0] * 16
+
+
+def test_the_control_pushes_through_the_component(pushgateway_factory, caplog):
+    gateway = pushgateway_factory()
+    experiment = {"title": "t", "description": "d", "method": [], "dry": None}
+    metrics.configure_control(experiment, pushgateway_url=gateway.url, activity_metrics=True,
+                              secrets={"s": {"pushgateway_headers": {"X-Tenant": "a"}}})
+    from chaoslib import experiment_hash
+    run = metrics._run
+    assert run.experiment_ref == experiment_hash(experiment)
+    metrics.before_experiment_control(context=experiment)
+    metrics.after_activity_control(context={"type": "probe", "name": "p"},
+                                   state={"status": "succeeded", "duration": 0.5})
+    metrics.after_experiment_control(context=experiment, state={"status": "completed", "deviated": True,
+                                                                "duration": 1.5})
+    metrics.cleanup_control()
+    names = {family[0] for family in gateway.families()}
+    assert {"chaostoolkit_deviated_experiment_total", "chaostoolkit_activity_status"} <= names
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_a_failed_push_is_a_warning_with_its_reason(caplog):
+    with caplog.at_level("WARNING", logger="chaostoolkit"):
+        metrics.configure_control({"title": "t"}, pushgateway_url=closed_url())
+        metrics.before_experiment_control()
+        metrics.configure_control({"title": "t"}, pushgateway_url="not a url")
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    # (A refused PUT comes back as connection-lost: the host sees the
+    # refusal while sending the body.)
+    assert any("before-experiment push failed (transport/" in w and "failed after 3 tries" in w
+               for w in warnings), warnings
+    assert any("control is off" in w and "is not a URL" in w for w in warnings), warnings
+    metrics.cleanup_control()
+
+
+def test_a_push_never_leaves_its_pushgateway(test_server):
+    elsewhere = test_server(prometheus_like)
+    redirecting = test_server(lambda request: (307, {"Location": elsewhere.url + request["path"]}, ""))
+    metrics.configure_control({"title": "t"}, pushgateway_url=redirecting.url)
+    with pytest.raises(ProbeFailed) as failure:
+        metrics._run.before_experiment()
+    # Pushes follow no redirect: the answer is the error.
+    assert failure.value.kind == "http-status/307", failure.value.kind
+    assert elsewhere.connections == 0
+    metrics.cleanup_control()
+
+
+def test_the_answer_is_json_parsed_like_upstreams(prometheus):
+    answer = probes.query("vector(1)", configuration=config(prometheus.url))
+    assert json.loads(json.dumps(answer)) == answer and isinstance(answer["data"]["result"], list)
