@@ -1,6 +1,6 @@
 //! Properties over generated input: what we print reads back to what we
 //! meant, and no input makes a parser panic. (The exposition writer's
-//! property runs against the real Pushgateway, in tests/control.rs.)
+//! property runs against the real Pushgateway, in host-example/tests/all/control.rs.)
 
 use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine as _;

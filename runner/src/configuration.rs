@@ -111,8 +111,9 @@ fn resolve_value(value: &Value, env: &dyn Fn(&str) -> Option<String>) -> Result<
     }
 }
 
-/// Chaos Toolkit's `env_var_type`: str (default), int, float, bool, json.
-fn convert(raw: Value, kind: Option<&str>) -> Result<Value, String> {
+/// A value typed as Chaos Toolkit types text: `str` (or `bytes`), `int`,
+/// `float`, `bool`, `json`. Used for `env_var_type` and for `--var KEY:TYPE=VALUE`.
+pub fn convert(raw: Value, kind: Option<&str>) -> Result<Value, String> {
     let Value::String(text) = &raw else {
         return Ok(raw);
     };
@@ -135,7 +136,7 @@ fn convert(raw: Value, kind: Option<&str>) -> Result<Value, String> {
         Some("json") => serde_json::from_str(text).map_err(|_| bad("JSON"))?,
         Some(other) => {
             return Err(format!(
-                "env_var_type '{other}' is not one of str, int, float, bool, json"
+                "type '{other}' is not one of str, int, float, bool, json"
             ))
         }
     })

@@ -137,6 +137,6 @@ pub async fn run(
 ) -> Result<Report, NotRun> {
     let settings = validate(&experiment, &options.vars).map_err(NotRun::Invalid)?;
     let experiment = document::with_dry_mode(experiment, options.dry.map(Dry::name));
-    let runner = run::Runner::new(experiment, settings, &options).map_err(NotRun::Host)?;
+    let runner = run::Runner::new(experiment, settings, &options)?;
     Ok(runner.run(interrupt).await)
 }

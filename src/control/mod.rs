@@ -104,17 +104,22 @@ pub struct PushReport {
 }
 
 /// The Pushgateway a run pushes to: the control's own setting, else the
-/// experiment's `prometheus_pushgateway_url`, else the default; a bare
-/// `host:port` means http, as in prometheus_client.
-pub fn pushgateway_url(setting: Option<String>, configured: Option<String>) -> String {
+/// experiment's `configuration.prometheus_pushgateway_url` (text, once the
+/// runner has resolved it), else the default; a bare `host:port` means
+/// http, as in prometheus_client.
+pub fn pushgateway_url(
+    setting: Option<String>,
+    configuration: &serde_json::Map<String, serde_json::Value>,
+) -> Result<String, ProbeError> {
+    let configured = Configuration(configuration.clone()).string("prometheus_pushgateway_url")?;
     let url = setting
         .or(configured)
         .unwrap_or_else(|| DEFAULT_PUSHGATEWAY_URL.to_string());
-    if url.contains("://") {
+    Ok(if url.contains("://") {
         url
     } else {
         format!("http://{url}")
-    }
+    })
 }
 
 /// How the control waits between tries; the component uses the monotonic
@@ -148,10 +153,7 @@ impl Run {
         random_trace_id: impl FnOnce() -> String,
     ) -> Result<Run, ProbeError> {
         let configuration = Configuration::parse(settings.configuration.as_deref())?;
-        let url = pushgateway_url(
-            settings.pushgateway_url,
-            configuration.string("prometheus_pushgateway_url")?,
-        );
+        let url = pushgateway_url(settings.pushgateway_url, &configuration.0)?;
         let job = settings
             .job
             .or(configuration.string("prometheus_pushgateway_job")?)

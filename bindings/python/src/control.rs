@@ -10,7 +10,7 @@ use chaosprometheus_host::{
     OutboundPolicy, ProbeHost, RunIdentity, RunStatus,
 };
 
-use crate::{block_on, call_failed, component, invalid};
+use crate::{block_on, call_failed, component, invalid, pushgateway_url_for};
 
 #[pyclass(frozen, module = "chaosprometheus._native")]
 pub struct ControlRun {
@@ -58,15 +58,8 @@ impl ControlRun {
         basic_auth: Option<String>,
         headers: Vec<(String, String)>,
     ) -> PyResult<ControlRun> {
-        let configured = configuration
-            .as_deref()
-            .and_then(|text| serde_json::from_str::<serde_json::Value>(text).ok())
-            .and_then(|c| {
-                c.get("prometheus_pushgateway_url")
-                    .and_then(serde_json::Value::as_str)
-                    .map(str::to_string)
-            });
-        let url = chaosprometheus::control::pushgateway_url(pushgateway_url.clone(), configured);
+        let url = pushgateway_url_for(pushgateway_url.clone(), configuration.as_deref())
+            .map_err(|e| invalid(py, &e))?;
         let credential = Credential::from_token_or_basic(bearer_token, basic_auth.as_deref())
             .map_err(|e| invalid(py, &format!("secret pushgateway_basic_auth: {e}")))?;
         let mut policy = OutboundPolicy::default();

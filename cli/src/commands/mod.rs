@@ -81,30 +81,16 @@ impl VarArgs {
     }
 }
 
-/// `--var key=value` or `--var key:type=value`.
+/// `--var key=value` or `--var key:type=value`, typed as the runner types
+/// configuration values.
 fn parse_var(text: &str) -> Result<(String, serde_json::Value), String> {
-    use serde_json::Value;
     let (name, value) = text
         .split_once('=')
         .ok_or_else(|| format!("'{text}' is not KEY=VALUE"))?;
     let (key, kind) = name.split_once(':').unwrap_or((name, "str"));
-    let bad = || format!("'{value}' is not a {kind}");
-    let value = match kind {
-        "str" | "string" => Value::String(value.to_string()),
-        "int" | "integer" => Value::from(value.parse::<i64>().map_err(|_| bad())?),
-        "float" | "number" => serde_json::Number::from_f64(value.parse().map_err(|_| bad())?)
-            .map(Value::Number)
-            .ok_or_else(bad)?,
-        "bool" => Value::Bool(!matches!(
-            value.to_lowercase().as_str(),
-            "false" | "0" | "no"
-        )),
-        "json" => serde_json::from_str(value).map_err(|_| bad())?,
-        other => {
-            return Err(format!(
-                "unknown type '{other}' (str, int, float, bool, json)"
-            ))
-        }
-    };
+    let value = chaosprometheus_runner::configuration::convert(
+        serde_json::Value::String(value.to_string()),
+        Some(kind),
+    )?;
     Ok((key.to_string(), value))
 }

@@ -114,7 +114,8 @@ pub async fn run(global: &GlobalOptions, args: PushRunArgs) -> Result<ExitCode, 
     })?;
     let experiment = match &args.experiment {
         Some(path) => {
-            let experiment = document::load(path).map_err(Failure::Usage)?;
+            let experiment = document::load(path)
+                .map_err(|message| Failure::InvalidExperiment(vec![message]))?;
             Some(document::with_dry_mode(experiment, None).to_string())
         }
         None => None,

@@ -304,7 +304,7 @@ fn the_compiled_component_is_cached_and_a_damaged_entry_is_replaced() {
     assert_eq!(
         std::fs::read(&entries[0]).unwrap(),
         good,
-        "a flipped byte is caught by the checksum"
+        "a flipped byte is caught by the MAC"
     );
 
     let uncached = tempfile::tempdir().unwrap();

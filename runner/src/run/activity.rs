@@ -31,7 +31,7 @@ impl Runner {
             })?,
             None => activity.clone(),
         };
-        let names = self.settings.lookup(&scopes(&activity));
+        let names = self.values.lookup(&scopes(&activity));
         let skip = self.skips(&activity);
         let pauses = substitute(activity.get("pauses").unwrap_or(&Value::Null), &names);
         if !skip && self.dry != Some(Dry::Pause) {
@@ -113,7 +113,7 @@ impl Runner {
             .and_then(Value::as_object)
             .cloned()
             .unwrap_or_default();
-        let names = self.settings.lookup(&scopes(activity));
+        let names = self.values.lookup(&scopes(activity));
         let arguments = substitute(provider.get("arguments").unwrap_or(&Value::Null), &names);
         match provider.get("type").and_then(Value::as_str) {
             Some("python")

@@ -16,8 +16,7 @@ impl Runner {
         };
         let mut settings = spec.clone();
         settings.experiment = Some(self.experiment.to_string());
-        settings.configuration =
-            Some(Value::Object(self.settings.configuration.clone()).to_string());
+        settings.configuration = Some(Value::Object(self.values.configuration.clone()).to_string());
         settings.lib_version = Some(concat!("chaosprom-", env!("CARGO_PKG_VERSION")).into());
         match self.host.start_run(&settings).await {
             Ok(run) => {

@@ -61,7 +61,7 @@ impl Runner {
         let Some(tolerance) = probe.get("tolerance") else {
             return true;
         };
-        let names = self.settings.lookup(&scopes(probe));
+        let names = self.values.lookup(&scopes(probe));
         if tolerance.get("type").and_then(Value::as_str) == Some("probe") {
             // The output goes to the tolerance probe as its `value` argument.
             let mut check = tolerance.clone();

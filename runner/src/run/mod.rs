@@ -22,7 +22,7 @@ use crate::journal::{hostname, now_iso, probe_failed};
 use crate::printer::Printer;
 use crate::prometheus::{self, CONTROL_MODULE};
 use crate::validate;
-use crate::{Dry, Report, RollbackStrategy, RunOptions};
+use crate::{Dry, NotRun, Report, RollbackStrategy, RunOptions};
 
 struct Control {
     run: ControlRun,
@@ -33,7 +33,8 @@ struct Control {
 pub(crate) struct Runner {
     host: ProbeHost,
     experiment: Value,
-    settings: ConfigurationAndSecrets,
+    /// The experiment's configuration and secrets, resolved.
+    values: ConfigurationAndSecrets,
     endpoint: Endpoint,
     dry: Option<Dry>,
     strategy: RollbackStrategy,
@@ -50,7 +51,7 @@ impl Runner {
         experiment: Value,
         settings: ConfigurationAndSecrets,
         options: &RunOptions,
-    ) -> Result<Runner, String> {
+    ) -> Result<Runner, NotRun> {
         let base_url = settings
             .configuration
             .get("prometheus_base_url")
@@ -67,36 +68,35 @@ impl Runner {
                     .unwrap_or(&empty);
                 prometheus::control_settings(args)
             })
-            .transpose()?;
+            .transpose()
+            .map_err(invalid)?;
         // The component may reach the Prometheus of the configuration and,
         // when the control is configured, its Pushgateway; nothing else.
         let mut host_config = options.host.clone();
         host_config.policy.allowed.clear();
         host_config.policy.injections.clear();
-        let auth = credentials(&settings.lookup(&probe_scopes(&experiment)), "prometheus")?;
+        let auth = credentials(&settings.lookup(&probe_scopes(&experiment)), "prometheus")
+            .map_err(invalid)?;
         host_config
             .policy
             .allow_endpoint(&base_url, auth)
-            .map_err(|e| format!("prometheus_base_url: {e}"))?;
+            .map_err(|e| invalid(format!("prometheus_base_url: {e}")))?;
         if let Some((control, _)) = &control_spec {
             let url = chaosprometheus::control::pushgateway_url(
                 control.pushgateway_url.clone(),
-                settings
-                    .configuration
-                    .get("prometheus_pushgateway_url")
-                    .and_then(Value::as_str)
-                    .map(str::to_string),
-            );
+                &settings.configuration,
+            )
+            .map_err(|e| invalid(e.to_string()))?;
             // Controls see every secret in Chaos Toolkit, so any scope may hold these.
             let scopes: Vec<String> = settings.secrets.keys().cloned().collect();
-            let auth = credentials(&settings.lookup(&scopes), "pushgateway")?;
+            let auth = credentials(&settings.lookup(&scopes), "pushgateway").map_err(invalid)?;
             host_config
                 .policy
                 .allow_endpoint(&url, auth)
-                .map_err(|e| format!("pushgateway_url: {e}"))?;
+                .map_err(|e| invalid(format!("pushgateway_url: {e}")))?;
         }
-        let host =
-            ProbeHost::new(host_config).map_err(|e| format!("cannot load the component: {e:#}"))?;
+        let host = ProbeHost::new(host_config)
+            .map_err(|e| NotRun::Host(format!("cannot load the component: {e:#}")))?;
         let hypothesis = experiment
             .get("steady-state-hypothesis")
             .and_then(|h| h.get("probes"));
@@ -106,7 +106,7 @@ impl Runner {
             .collect();
         Ok(Runner {
             host,
-            settings,
+            values: settings,
             endpoint: Endpoint {
                 base_url: Some(base_url),
                 ..Endpoint::default()
@@ -252,6 +252,11 @@ impl Runner {
         self.printer.warning(&message);
         self.warnings.borrow_mut().push(message);
     }
+}
+
+/// A problem of the experiment itself, found before anything ran.
+fn invalid(problem: String) -> NotRun {
+    NotRun::Invalid(vec![problem])
 }
 
 pub(crate) fn scopes(activity: &Value) -> Vec<String> {

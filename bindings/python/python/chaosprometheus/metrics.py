@@ -15,7 +15,7 @@ from typing import Any, Dict, Optional
 from chaoslib.types import Activity, Configuration, Experiment, Journal, Run, Secrets
 
 from . import ProbeFailed
-from ._native import DEFAULT_PUSHGATEWAY_URL, ControlRun
+from ._native import DEFAULT_JOB, DEFAULT_PUSHGATEWAY_URL, ControlRun
 from ._secrets import credentials, flatten
 
 __all__ = [
@@ -27,8 +27,6 @@ __all__ = [
 ]
 
 logger = logging.getLogger("chaostoolkit")
-
-DEFAULT_JOB = "chaostoolkit"
 
 # The run of the experiment being played: Chaos Toolkit configures a control
 # once per run, then calls its level functions.
