@@ -22,11 +22,15 @@ cargo clippy --release --locked --workspace --all-targets -- -D warnings
 step "lints: the guest for wasm32-wasip2 (clippy -D warnings)"
 cargo clippy --release --locked -p chaosprometheus --lib --target wasm32-wasip2 -- -D warnings
 
+# Every runner's output is kept too, for the count printed at the end.
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+
 step "guest unit tests, debug build"
-cargo test --locked -p chaosprometheus
+cargo test --locked -p chaosprometheus 2>&1 | tee -a "$results"
 
 step "unit and integration tests, release build"
-cargo test --release --locked --workspace
+cargo test --release --locked --workspace 2>&1 | tee -a "$results"
 
 step "Python package: build (maturin, release, same target dir) and install"
 scripts/python-package.sh
@@ -34,7 +38,8 @@ scripts/python-package.sh
 step "Python package tests: the real chaos run with our module, against real servers"
 # pytest exits 5 when it ran no test: that is a failure here.
 status=0
-target/python-venv/bin/python -m pytest -ra bindings/python/tests || status=$?
+target/python-venv/bin/python -m pytest -ra bindings/python/tests 2>&1 | tee -a "$results" ||
+  status=${PIPESTATUS[0]}
 if [ "$status" -eq 5 ]; then
   echo "test: pytest ran no test" >&2
   exit 1
@@ -44,3 +49,11 @@ fi
 
 step "fuzzing"
 scripts/fuzz.sh
+
+# One closing line: every test that ran, cargo's and pytest's.
+count() { # count WORD: the sum of "N WORD" over the runners' summary lines
+  grep -E '^test result: |^=+ .*(passed|failed).* in [0-9.]+s' "$results" |
+    grep -oE "[0-9]+ $1" | awk '{ n += $1 } END { print n + 0 }'
+}
+echo
+echo "tests: $(count passed) passed, $(count failed) failed"
