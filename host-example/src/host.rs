@@ -5,7 +5,7 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use wasmtime::component::{Component, Linker, Resource, ResourceAny, ResourceTable};
+use wasmtime::component::{Component, Linker, Resource, ResourceTable};
 use wasmtime::{Config, Engine, Store, StoreContextMut, Trap};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 use wasmtime_wasi::p2::IoError;
@@ -13,10 +13,11 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::bindings::{
-    ActivityOutcome, Chaosprometheus, ChaosprometheusPre, ControlSettings, Endpoint, InstantQuery,
-    MeanWindow, ProbeError, PushReport, RangeQuery, RunStatus,
+    Chaosprometheus, ChaosprometheusPre, ControlSettings, Endpoint, InstantQuery, MeanWindow,
+    ProbeError, RangeQuery,
 };
 use crate::cache;
+use crate::control_run::{ControlRun, RunIdentity};
 use crate::error::CallError;
 use crate::limits::{CallLimits, MemoryCap};
 use crate::policy::{self, OutboundPolicy, PolicyHooks};
@@ -53,7 +54,7 @@ pub struct CallState {
     stderr: MemoryOutputPipe,
     http: WasiHttpCtx,
     table: ResourceTable,
-    hooks: PolicyHooks,
+    pub(crate) hooks: PolicyHooks,
     memory: MemoryCap,
 }
 
@@ -378,7 +379,7 @@ impl ProbeHost {
 
 /// Takes the host's secrets out of an error's text: a server may echo a
 /// credential back in an error page, and the component cannot know it.
-fn redact(error: CallError, policy: &OutboundPolicy) -> CallError {
+pub(crate) fn redact(error: CallError, policy: &OutboundPolicy) -> CallError {
     let secrets = policy.secrets();
     if secrets.is_empty() {
         return error;
@@ -417,106 +418,8 @@ fn redact(error: CallError, policy: &OutboundPolicy) -> CallError {
     }
 }
 
-/// Who a control run is: fixed when it is configured.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunIdentity {
-    pub trace_id: String,
-    pub experiment_ref: String,
-    pub grouping_key: Vec<(String, String)>,
-    pub push_url: String,
-}
-
-/// The control of one experiment run, holding the component's `run`
-/// resource in its own instance. Each call gets the full CPU budget and
-/// deadline; a trap or a deadline stops the run, and later calls say so.
-pub struct ControlRun {
-    store: Store<CallState>,
-    guest: Chaosprometheus,
-    run: ResourceAny,
-    identity: RunIdentity,
-    limits: CallLimits,
-    stopped: Option<String>,
-}
-
-impl ControlRun {
-    pub fn identity(&self) -> &RunIdentity {
-        &self.identity
-    }
-
-    /// Pushes "in progress".
-    pub async fn before_experiment(&mut self) -> Result<PushReport, CallError> {
-        self.call(async |store, guest, run| {
-            guest
-                .chaostoolkit_prometheus_controls()
-                .run()
-                .call_before_experiment(store, run)
-                .await
-        })
-        .await
-    }
-
-    /// Records one activity's outcome for the activity families.
-    pub async fn after_activity(&mut self, outcome: &ActivityOutcome) -> Result<(), CallError> {
-        self.call(async |store, guest, run| {
-            guest
-                .chaostoolkit_prometheus_controls()
-                .run()
-                .call_after_activity(store, run, outcome)
-                .await
-                .map(Ok)
-        })
-        .await
-    }
-
-    /// Pushes the run's result.
-    pub async fn after_experiment(
-        &mut self,
-        status: RunStatus,
-        deviated: bool,
-        duration_seconds: f64,
-    ) -> Result<PushReport, CallError> {
-        self.call(async |store, guest, run| {
-            guest
-                .chaostoolkit_prometheus_controls()
-                .run()
-                .call_after_experiment(store, run, status, deviated, duration_seconds)
-                .await
-        })
-        .await
-    }
-
-    async fn call<R>(
-        &mut self,
-        call: impl AsyncFnOnce(
-            &mut Store<CallState>,
-            &Chaosprometheus,
-            ResourceAny,
-        ) -> wasmtime::Result<Result<R, ProbeError>>,
-    ) -> Result<R, CallError> {
-        if let Some(why) = &self.stopped {
-            return Err(CallError::RunStopped(why.clone()));
-        }
-        self.store
-            .set_fuel(self.limits.fuel)
-            .map_err(CallError::Host)?;
-        let outcome = bounded(
-            self.limits.deadline,
-            call(&mut self.store, &self.guest, self.run),
-        )
-        .await;
-        let policy = Arc::clone(&self.store.data().hooks.policy);
-        let result = settle(outcome, &self.store, &self.limits).map_err(|e| redact(e, &policy));
-        if let Err(error) = &result {
-            if !matches!(error, CallError::Probe(_)) {
-                self.stopped = Some(error.to_string());
-            }
-        }
-        result
-    }
-}
-
 /// How a bounded call ended: its value, the probe's error, or what stopped it.
-fn settle<R>(
+pub(crate) fn settle<R>(
     outcome: Option<wasmtime::Result<Result<R, ProbeError>>>,
     store: &Store<CallState>,
     limits: &CallLimits,
@@ -607,7 +510,10 @@ fn link_http_error_code(linker: &mut Linker<CallState>) -> wasmtime::Result<()> 
 /// Fuel spent between two yields to the async runtime.
 const FUEL_BETWEEN_YIELDS: u64 = 10_000_000;
 
-async fn bounded<T>(deadline: std::time::Duration, future: impl Future<Output = T>) -> Option<T> {
+pub(crate) async fn bounded<T>(
+    deadline: std::time::Duration,
+    future: impl Future<Output = T>,
+) -> Option<T> {
     tokio::time::timeout(deadline, future).await.ok()
 }
 

@@ -21,6 +21,7 @@
 
 pub mod bindings;
 pub mod cache;
+mod control_run;
 mod error;
 mod host;
 mod limits;
@@ -35,11 +36,9 @@ pub use bindings::{
 /// with it: default URLs (`rules::request::DEFAULT_BASE_URL`), where a
 /// control pushes (`rules::control::pushgateway_url`), Python's `repr`.
 pub use chaosprometheus as rules;
+pub use control_run::{ControlRun, RunIdentity};
 pub use error::CallError;
-pub use host::{
-    CallState, ComponentSource, ControlRun, HostConfig, ProbeHost, RunIdentity, Runtime,
-    EMBEDDED_COMPONENT,
-};
+pub use host::{CallState, ComponentSource, HostConfig, ProbeHost, Runtime, EMBEDDED_COMPONENT};
 pub use limits::{CallLimits, DEFAULT_DEADLINE, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES};
 pub use policy::{
     Authority, Credential, HostAuth, Injection, OutboundPolicy, PolicyHooks, TimeoutCeilings,
