@@ -83,7 +83,7 @@ pub(crate) fn now_iso() -> String {
 
 /// `isoformat()` of an aware UTC datetime: microseconds, left out when they
 /// are zero, and `+00:00`.
-fn python_isoformat(time: jiff::Timestamp) -> String {
+pub(crate) fn python_isoformat(time: jiff::Timestamp) -> String {
     let format = if time.subsec_microsecond() == 0 {
         "%Y-%m-%dT%H:%M:%S+00:00"
     } else {

@@ -9,6 +9,7 @@
 pub mod configuration;
 mod credentials;
 pub mod document;
+pub mod jsonpath2;
 mod journal;
 mod printer;
 pub mod prometheus;
@@ -38,6 +39,101 @@ pub enum RollbackStrategy {
     Deviated,
 }
 
+impl RollbackStrategy {
+    /// The spelling of `--rollback-strategy` and `runtime.rollbacks.strategy`.
+    pub fn parse(text: &str) -> Option<RollbackStrategy> {
+        Some(match text {
+            "default" => RollbackStrategy::Default,
+            "always" => RollbackStrategy::Always,
+            "never" => RollbackStrategy::Never,
+            "deviated" => RollbackStrategy::Deviated,
+            _ => return None,
+        })
+    }
+}
+
+/// When the steady-state hypothesis runs (`--hypothesis-strategy`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HypothesisStrategy {
+    /// Before and after the method.
+    #[default]
+    Default,
+    BeforeMethodOnly,
+    AfterMethodOnly,
+    /// Every `hypothesis_frequency` seconds while the method runs.
+    DuringMethodOnly,
+    /// Before, during and after the method.
+    Continuously,
+}
+
+impl HypothesisStrategy {
+    /// The spelling of `--hypothesis-strategy` and
+    /// `runtime.hypothesis.strategy` (Chaos Toolkit also takes the old
+    /// misspelling `continously`).
+    pub fn parse(text: &str) -> Option<HypothesisStrategy> {
+        Some(match text {
+            "default" => HypothesisStrategy::Default,
+            "before-method-only" => HypothesisStrategy::BeforeMethodOnly,
+            "after-method-only" => HypothesisStrategy::AfterMethodOnly,
+            "during-method-only" => HypothesisStrategy::DuringMethodOnly,
+            "continuously" | "continously" => HypothesisStrategy::Continuously,
+            _ => return None,
+        })
+    }
+
+    pub(crate) fn before(self) -> bool {
+        matches!(
+            self,
+            Self::Default | Self::BeforeMethodOnly | Self::Continuously
+        )
+    }
+
+    pub(crate) fn during(self) -> bool {
+        matches!(self, Self::DuringMethodOnly | Self::Continuously)
+    }
+
+    pub(crate) fn after(self) -> bool {
+        matches!(
+            self,
+            Self::Default | Self::AfterMethodOnly | Self::Continuously
+        )
+    }
+}
+
+/// What cut a run short, recorded as chaostoolkit 1.21 does under
+/// `interruption` in the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interruption {
+    /// `signal` or `safeguard`.
+    pub kind: String,
+    /// The signal (`SIGINT`) or the safeguard probe.
+    pub name: String,
+    pub reason: String,
+}
+
+impl Interruption {
+    /// Ctrl-C (`SIGINT`) or `SIGTERM`.
+    pub fn signal(name: &str) -> Interruption {
+        Interruption {
+            kind: "signal".into(),
+            name: name.into(),
+            reason: format!("received {name}"),
+        }
+    }
+
+    pub(crate) fn safeguard(name: &str) -> Interruption {
+        Interruption {
+            kind: "safeguard".into(),
+            name: name.into(),
+            reason: format!("safeguard '{name}' triggered the end of the experiment"),
+        }
+    }
+
+    pub(crate) fn to_json(&self) -> Value {
+        serde_json::json!({"kind": self.kind, "name": self.name, "reason": self.reason})
+    }
+}
+
 /// What `--dry` skips.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dry {
@@ -63,7 +159,16 @@ impl Dry {
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     pub dry: Option<Dry>,
-    pub rollback_strategy: RollbackStrategy,
+    /// `None`: the experiment's `runtime.rollbacks.strategy`, else default.
+    pub rollback_strategy: Option<RollbackStrategy>,
+    /// `None`: the experiment's `runtime.hypothesis.strategy`, else default.
+    pub hypothesis_strategy: Option<HypothesisStrategy>,
+    /// Seconds between two runs of the hypothesis during the method (the
+    /// pause after one run ends, as Chaos Toolkit counts it); 1 when unset.
+    pub hypothesis_frequency: Option<f64>,
+    /// A hypothesis run during the method that is not met fails the run:
+    /// the method stops after the current activity.
+    pub fail_fast: bool,
     /// `--var` values: they replace configuration keys the experiment declares.
     pub vars: Map<String, Value>,
     /// Component, cache and limits; the outbound policy is derived from the
@@ -128,12 +233,14 @@ fn declared(experiment: &Value, vars: &Map<String, Value>) -> Map<String, Value>
 }
 
 /// Runs an experiment. `interrupt` resolving (Ctrl-C) ends the run as
-/// `interrupted`: rollbacks follow the strategy and the control still
-/// pushes the result.
+/// `interrupted` at once, cutting the current activity short: rollbacks
+/// follow the strategy, the journal records the interruption and the
+/// control still pushes the result. A safeguard of the experiment's
+/// `chaosaddons.controls.safeguards` control interrupts it the same way.
 pub async fn run(
     experiment: Value,
     options: RunOptions,
-    interrupt: impl Future<Output = ()>,
+    interrupt: impl Future<Output = Interruption>,
 ) -> Result<Report, NotRun> {
     let settings = validate(&experiment, &options.vars).map_err(NotRun::Invalid)?;
     let experiment = document::with_dry_mode(experiment, options.dry.map(Dry::name));

@@ -5,7 +5,9 @@ use serde_json::{Map, Value};
 
 use super::prometheus::{self, CONTROL_MODULE, PROBES_MODULE};
 use super::providers::find_program;
+use super::run::{safeguard_problems, SAFEGUARDS_MODULE};
 use super::tolerance;
+use crate::{HypothesisStrategy, RollbackStrategy};
 
 /// Every problem found; empty when the experiment can run.
 pub fn problems(experiment: &Value) -> Vec<String> {
@@ -69,8 +71,32 @@ pub fn problems(experiment: &Value) -> Vec<String> {
         }
     }
     for control in list(experiment.get("controls")) {
-        if let Err(problem) = check_control(control) {
+        if control["provider"]["module"] == SAFEGUARDS_MODULE {
+            found.extend(check_safeguards(control, &names));
+        } else if let Err(problem) = check_control(control) {
             found.push(problem);
+        }
+    }
+    found
+}
+
+/// The safeguards control: each probe a valid probe with a valid tolerance.
+fn check_safeguards(control: &Value, names: &[String]) -> Vec<String> {
+    let name = control
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("(unnamed)");
+    let arguments = control["provider"].get("arguments").unwrap_or(&Value::Null);
+    let mut found = safeguard_problems(name, arguments);
+    for probe in list(arguments.get("probes")) {
+        let label = activity_name(probe);
+        if let Err(problem) = check_activity(probe, names, true) {
+            found.push(format!("safeguard: {problem}"));
+        }
+        if let Some(tolerance) = probe.get("tolerance") {
+            if let Err(problem) = tolerance::validate(tolerance) {
+                found.push(format!("safeguard '{label}': {problem}"));
+            }
         }
     }
     found
@@ -110,14 +136,20 @@ fn unsupported(experiment: &Value) -> Vec<String> {
             }
         }
     }
-    let strategy = experiment
-        .pointer("/runtime/hypothesis/strategy")
-        .and_then(Value::as_str);
-    if strategy.is_some_and(|s| s != "default") {
-        found.push(format!(
-            "runtime hypothesis strategy '{}' is not supported (only default)",
-            strategy.unwrap_or_default()
-        ));
+    for part in ["hypothesis", "rollbacks"] {
+        let Some(strategy) = experiment.pointer(&format!("/runtime/{part}/strategy")) else {
+            continue;
+        };
+        let valid = match (part, strategy.as_str()) {
+            ("hypothesis", Some(text)) => HypothesisStrategy::parse(text).is_some(),
+            (_, Some(text)) => RollbackStrategy::parse(text).is_some(),
+            _ => false,
+        };
+        if !valid {
+            found.push(format!(
+                "runtime {part} strategy {strategy} is not one Chaos Toolkit knows"
+            ));
+        }
     }
     let hypothesis = experiment.get("steady-state-hypothesis");
     if hypothesis.is_some_and(|h| h.get("controls").is_some()) {
@@ -317,7 +349,8 @@ mod tests {
         experiment["configuration"] =
             json!({"url": {"type": "probe", "provider": {}}, "ok": {"type": "env", "key": "K"}});
         experiment["secrets"] = json!({"vault": {"token": {"type": "vault", "path": "x"}}});
-        experiment["runtime"] = json!({"hypothesis": {"strategy": "continuously"}});
+        experiment["runtime"] =
+            json!({"hypothesis": {"strategy": "sometimes"}, "rollbacks": {"strategy": "maybe"}});
         experiment["method"] = json!([{
             "type": "probe", "name": "p", "controls": [],
             "provider": {"type": "python", "module": "chaosprometheus.probes", "func": "query", "arguments": {"query": "up", "verify_tls": false}}
@@ -326,7 +359,8 @@ mod tests {
         for needle in [
             "configuration 'url': values of type 'probe'",
             "secret 'vault.token'",
-            "strategy 'continuously'",
+            "runtime hypothesis strategy \"sometimes\" is not one",
+            "runtime rollbacks strategy \"maybe\" is not one",
             "activity 'p': activity-level controls",
             "activity 'p': verify_tls=false",
         ] {

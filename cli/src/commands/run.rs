@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chaosprometheus_runner::{self as runner, Dry, NotRun, RollbackStrategy, RunOptions};
+use chaosprometheus_runner::{
+    self as runner, Dry, HypothesisStrategy, Interruption, NotRun, RollbackStrategy, RunOptions,
+};
 
 use crate::commands::VarArgs;
 use crate::global::GlobalOptions;
@@ -14,15 +16,29 @@ Runs like `chaos run`: steady-state hypothesis, method, hypothesis again,
 rollbacks, with the chaosprometheus.metrics control pushing before and after.
 The journal (Chaos Toolkit's format) goes to --journal-path. The exit status
 is 0 when the run completed without deviating, 1 otherwise (or when the
-experiment is invalid), 2 on a usage error. Ctrl-C interrupts the run: the
-rollbacks follow the strategy and the control still pushes the result.
+experiment is invalid), 2 on a usage error. Ctrl-C or SIGTERM interrupts the
+run at once, cutting the current activity short: the rollbacks follow the
+strategy, the journal records the interruption and the control still pushes
+the result.
+
+Safeguards: the probes of a chaosaddons.controls.safeguards control watch
+the run as chaostoolkit-addons has them: pre-checks (no frequency or
+background) block before the experiment, `background: true` runs once
+alongside, `frequency: N` every N seconds. One whose tolerance is not met,
+or that fails, interrupts the run; the journal names it under `safeguards`.
+
+Strategies: the options below, else the experiment's `runtime` block, else
+default. during-method-only and continuously run the hypothesis every
+--hypothesis-frequency seconds while the method runs (each run recorded in
+steady_states.during); --fail-fast fails the run at the first that is not
+met.
 
 The component may reach only the configuration's prometheus_base_url and the
 control's Pushgateway. Supported: python activities of chaosprometheus.probes
 (query, query_interval, query_value, compute_mean, nodes_cpu_usage_mean),
 process and http activities, the chaosprometheus.metrics control, every
 tolerance type, pauses, refs, background activities, env configuration and
-secrets.";
+secrets, safeguards.";
 
 /// Run a Chaos Toolkit experiment file (JSON or YAML): its
 /// chaosprometheus probes and control through the sandboxed component,
@@ -38,9 +54,22 @@ pub struct RunArgs {
     /// (run everything, skip the pauses) [default when given: activities]
     #[arg(long, value_name = "MODE", num_args = 0..=1, default_missing_value = "activities", value_enum)]
     dry: Option<DryArg>,
-    /// When to play the rollbacks
-    #[arg(long, value_enum, default_value = "default")]
-    rollback_strategy: RollbackArg,
+    /// When to play the rollbacks [default: the experiment's
+    /// runtime.rollbacks.strategy, else default]
+    #[arg(long, value_enum, value_name = "STRATEGY")]
+    rollback_strategy: Option<RollbackArg>,
+    /// When to run the steady-state hypothesis [default: the experiment's
+    /// runtime.hypothesis.strategy, else default]
+    #[arg(long, value_name = "STRATEGY", value_parser = parse_hypothesis_strategy)]
+    hypothesis_strategy: Option<HypothesisStrategy>,
+    /// Seconds between two runs of the hypothesis during the method
+    /// (during-method-only and continuously)
+    #[arg(long, value_name = "SECONDS", default_value_t = 1.0, value_parser = parse_frequency)]
+    hypothesis_frequency: f64,
+    /// With during-method-only or continuously: the first run of the
+    /// hypothesis during the method that is not met fails the experiment
+    #[arg(long)]
+    fail_fast: bool,
     #[command(flatten)]
     vars: VarArgs,
 }
@@ -51,6 +80,21 @@ enum DryArg {
     Actions,
     Activities,
     Pause,
+}
+
+/// Chaos Toolkit's strategies, with its old spelling `continously`.
+fn parse_hypothesis_strategy(text: &str) -> Result<HypothesisStrategy, String> {
+    HypothesisStrategy::parse(text).ok_or_else(|| {
+        "one of default, before-method-only, after-method-only, during-method-only, continuously"
+            .to_string()
+    })
+}
+
+fn parse_frequency(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Ok(seconds),
+        _ => Err("a number of seconds, 0 or more".into()),
+    }
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -71,19 +115,20 @@ pub async fn run(global: &GlobalOptions, args: RunArgs) -> Result<ExitCode, Fail
             DryArg::Activities => Dry::Activities,
             DryArg::Pause => Dry::Pause,
         }),
-        rollback_strategy: match args.rollback_strategy {
+        rollback_strategy: args.rollback_strategy.map(|strategy| match strategy {
             RollbackArg::Default => RollbackStrategy::Default,
             RollbackArg::Always => RollbackStrategy::Always,
             RollbackArg::Never => RollbackStrategy::Never,
             RollbackArg::Deviated => RollbackStrategy::Deviated,
-        },
+        }),
+        hypothesis_strategy: args.hypothesis_strategy,
+        hypothesis_frequency: Some(args.hypothesis_frequency),
+        fail_fast: args.fail_fast,
         vars: args.vars.load()?,
         host: global.host_config(),
         verbose: global.verbose,
     };
-    let interrupt = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+    let interrupt = interruption();
     let report =
         runner::run(experiment, options, interrupt)
             .await
@@ -100,4 +145,19 @@ pub async fn run(global: &GlobalOptions, args: RunArgs) -> Result<ExitCode, Fail
     })?;
     println!("Journal written to {}", args.journal_path.display());
     Ok(ExitCode::from(report.exit_code()))
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM, whichever comes first.
+async fn interruption() -> Interruption {
+    use tokio::signal::unix::{signal, SignalKind};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => tokio::select! {
+            _ = tokio::signal::ctrl_c() => Interruption::signal("SIGINT"),
+            _ = terminate.recv() => Interruption::signal("SIGTERM"),
+        },
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            Interruption::signal("SIGINT")
+        }
+    }
 }

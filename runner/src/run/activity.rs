@@ -1,9 +1,10 @@
 //! One activity: Chaos Toolkit's `execute_activity`, with its pauses and
 //! `--dry`, and the provider that runs it (the component, a process, HTTP).
 
+use std::cell::RefCell;
 use std::time::Instant;
 
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::{activity_label, scopes, Runner};
 use crate::configuration::substitute;
@@ -21,9 +22,13 @@ pub(crate) struct Aborted {
     pub(crate) message: String,
 }
 
+/// Where a phase keeps an activity's journal entry: chaostoolkit-lib
+/// writes it when the activity starts, so one cut short is recorded too.
+pub(crate) type Slot<'a> = Option<(&'a RefCell<Vec<Option<Value>>>, usize)>;
+
 impl Runner {
     /// Runs one activity with its pauses: Chaos Toolkit's `execute_activity`.
-    pub(super) async fn execute(&self, activity: &Value) -> Result<Entry, Aborted> {
+    pub(super) async fn execute(&self, activity: &Value, slot: Slot<'_>) -> Result<Entry, Aborted> {
         let activity = match activity.get("ref").and_then(Value::as_str) {
             Some(name) => self.refs.get(name).cloned().ok_or_else(|| Aborted {
                 entry: None,
@@ -43,6 +48,10 @@ impl Runner {
         }
         let clock = Instant::now();
         let start = now_iso();
+        if let Some((runs, index)) = slot {
+            runs.borrow_mut()[index] =
+                Some(json!({"activity": activity, "output": null, "start": start}));
+        }
         let result = if skip {
             Ok(Value::Null)
         } else {

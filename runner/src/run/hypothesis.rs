@@ -1,7 +1,11 @@
 //! The steady-state hypothesis: its probes in order, each against its
 //! tolerance, stopping at the first that is not met.
 
+use std::cell::Cell;
+use std::time::Duration;
+
 use serde_json::{json, Value};
+use tokio::sync::Notify;
 
 use super::{activity_label, scopes, truthy, Runner};
 use crate::journal::empty_entry;
@@ -24,7 +28,7 @@ impl Runner {
         let mut entries = Vec::new();
         let mut met = true;
         for probe in probes {
-            let mut entry = match self.execute(probe).await {
+            let mut entry = match self.execute(probe, None).await {
                 Ok(entry) => entry,
                 Err(aborted) => {
                     self.warn(format!("hypothesis probe aborted: {}", aborted.message));
@@ -55,6 +59,67 @@ impl Runner {
             "Steady state hypothesis is not met"
         });
         Some(json!({"steady_state_met": met, "probes": entries}))
+    }
+
+    pub(super) fn has_hypothesis(&self) -> bool {
+        self.experiment
+            .get("steady-state-hypothesis")
+            .and_then(|h| h.get("probes"))
+            .and_then(Value::as_array)
+            .is_some_and(|probes| !probes.is_empty())
+    }
+
+    /// The method with the hypothesis run alongside it, every `frequency`
+    /// seconds, until the method ends (`during-method-only` and
+    /// `continuously`).
+    pub(super) async fn method_with_hypothesis(&self) -> Result<(), String> {
+        let method_done = Cell::new(false);
+        let wake = Notify::new();
+        let method = async {
+            let outcome = self.method().await;
+            method_done.set(true);
+            wake.notify_one();
+            outcome
+        };
+        let (outcome, ()) = tokio::join!(method, self.hypothesis_during(&method_done, &wake));
+        outcome
+    }
+
+    /// chaostoolkit-lib's `run_hypothesis_continuously`: each run recorded
+    /// in `steady_states.during`; with `--fail-fast` the first that is not
+    /// met fails the run and stops the method after its current activity.
+    async fn hypothesis_during(&self, method_done: &Cell<bool>, wake: &Notify) {
+        let pace = Duration::try_from_secs_f64(self.frequency).unwrap_or(Duration::MAX);
+        self.printer.line(&format!(
+            "Executing the steady-state hypothesis continuously every {} seconds",
+            self.frequency
+        ));
+        let (mut runs, mut not_met) = (0u32, 0u32);
+        while !method_done.get() {
+            let Some(state) = self.hypothesis("during").await else {
+                break;
+            };
+            runs += 1;
+            let met = state["steady_state_met"] == true;
+            self.during_states.borrow_mut().push(state);
+            if !met {
+                not_met += 1;
+                if self.fail_fast {
+                    self.printer.line(&format!(
+                        "Terminating immediately the experiment after {:.1}% hypothesis deviated",
+                        f64::from(not_met) * 100.0 / f64::from(runs)
+                    ));
+                    self.failed_fast.set(true);
+                    break;
+                }
+            }
+            tokio::select! {
+                () = tokio::time::sleep(pace) => {}
+                () = wake.notified() => {}
+            }
+        }
+        self.printer
+            .line("Continuous steady state hypothesis terminated");
     }
 
     pub(super) async fn check_tolerance(&self, probe: &Value, output: &Value) -> bool {

@@ -24,7 +24,8 @@ impl Runner {
                 runs.push(None);
                 runs.len() - 1
             };
-            let job = async move { (slot, self.execute(activity).await) };
+            let runs = &self.method_runs;
+            let job = async move { (slot, self.execute(activity, Some((runs, slot))).await) };
             if activity.get("background") == Some(&Value::Bool(true)) {
                 background.push(Box::pin(job) as std::pin::Pin<Box<dyn Future<Output = _> + '_>>);
                 continue;
@@ -37,7 +38,7 @@ impl Runner {
                 }
             };
             self.record(outcome, &mut abort);
-            if abort.is_some() {
+            if abort.is_some() || self.failed_fast.get() {
                 break;
             }
         }
@@ -59,28 +60,32 @@ impl Runner {
                 aborted.entry
             }
         };
-        if let Some(entry) = entry {
-            self.method_runs.borrow_mut()[slot] = Some(entry.to_json());
-        }
+        self.method_runs.borrow_mut()[slot] = entry.map(|e| e.to_json());
     }
 
-    pub(super) async fn rollbacks(&self) -> Vec<Value> {
-        let mut entries = Vec::new();
+    /// The rollbacks in order, each entry kept in `rollback_runs`.
+    pub(super) async fn rollbacks(&self) {
         let rollbacks: Vec<&Value> = validate::list(self.experiment.get("rollbacks")).collect();
         if !rollbacks.is_empty() {
             self.printer.line("Let's rollback...");
         }
         for activity in rollbacks {
-            match self.execute(activity).await {
-                Ok(entry) => entries.push(entry.to_json()),
+            let slot = {
+                let mut runs = self.rollback_runs.borrow_mut();
+                runs.push(None);
+                runs.len() - 1
+            };
+            let entry = match self
+                .execute(activity, Some((&self.rollback_runs, slot)))
+                .await
+            {
+                Ok(entry) => Some(entry),
                 Err(aborted) => {
                     self.warn(format!("rollback aborted: {}", aborted.message));
-                    if let Some(entry) = aborted.entry {
-                        entries.push(entry.to_json());
-                    }
+                    aborted.entry
                 }
-            }
+            };
+            self.rollback_runs.borrow_mut()[slot] = entry.map(|e| e.to_json());
         }
-        entries
     }
 }

@@ -4,12 +4,14 @@
 
 mod activity;
 mod control;
+mod guards;
 mod hypothesis;
 mod method;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::pin;
 use std::time::Instant;
 
 use serde_json::{json, Map, Value};
@@ -22,7 +24,9 @@ use crate::journal::{hostname, now_iso, probe_failed};
 use crate::printer::Printer;
 use crate::prometheus::{self, CONTROL_MODULE};
 use crate::validate;
-use crate::{Dry, NotRun, Report, RollbackStrategy, RunOptions};
+use crate::{Dry, HypothesisStrategy, Interruption, NotRun, Report, RollbackStrategy, RunOptions};
+
+pub(crate) use guards::{problems as safeguard_problems, SAFEGUARDS_MODULE};
 
 struct Control {
     run: ControlRun,
@@ -38,12 +42,25 @@ pub(crate) struct Runner {
     endpoint: Endpoint,
     dry: Option<Dry>,
     strategy: RollbackStrategy,
+    hypothesis_strategy: HypothesisStrategy,
+    /// Seconds between two runs of the hypothesis during the method.
+    frequency: f64,
+    fail_fast: bool,
+    /// A run of the hypothesis during the method failed with `--fail-fast`.
+    failed_fast: Cell<bool>,
+    guards: Vec<guards::Guard>,
+    /// The safeguard that interrupted the run.
+    tripped: RefCell<Option<guards::Tripped>>,
     refs: HashMap<String, Value>,
     control_spec: Option<(ControlSettings, bool)>,
     control: tokio::sync::Mutex<Option<Control>>,
     printer: Printer,
     warnings: RefCell<Vec<String>>,
+    /// The method's entries in order, each written when its activity
+    /// starts (so one cut short is still recorded) and again when it ends.
     method_runs: RefCell<Vec<Option<Value>>>,
+    rollback_runs: RefCell<Vec<Option<Value>>>,
+    during_states: RefCell<Vec<Value>>,
 }
 
 impl Runner {
@@ -112,18 +129,36 @@ impl Runner {
                 ..Endpoint::default()
             },
             dry: options.dry,
-            strategy: options.rollback_strategy,
+            strategy: options
+                .rollback_strategy
+                .or_else(|| {
+                    runtime_strategy(&experiment, "rollbacks").and_then(RollbackStrategy::parse)
+                })
+                .unwrap_or_default(),
+            hypothesis_strategy: options
+                .hypothesis_strategy
+                .or_else(|| {
+                    runtime_strategy(&experiment, "hypothesis").and_then(HypothesisStrategy::parse)
+                })
+                .unwrap_or_default(),
+            frequency: options.hypothesis_frequency.unwrap_or(1.0),
+            fail_fast: options.fail_fast,
+            failed_fast: Cell::new(false),
+            guards: guards::guards(&experiment),
+            tripped: RefCell::new(None),
             refs,
             control_spec,
             control: tokio::sync::Mutex::new(None),
             printer: Printer::new(options.verbose),
             warnings: RefCell::new(Vec::new()),
             method_runs: RefCell::new(Vec::new()),
+            rollback_runs: RefCell::new(Vec::new()),
+            during_states: RefCell::new(Vec::new()),
             experiment,
         })
     }
 
-    pub(crate) async fn run(self, interrupt: impl Future<Output = ()>) -> Report {
+    pub(crate) async fn run(self, interrupt: impl Future<Output = Interruption>) -> Report {
         let started = Instant::now();
         let start = now_iso();
         let title = self
@@ -136,50 +171,25 @@ impl Runner {
         self.start_control().await;
         self.push_before().await;
 
+        let mut signal = pin!(interrupt);
         let mut steady_states = json!({"before": null, "after": null, "during": []});
         let mut status: Option<&'static str> = None;
         let mut deviated = false;
-        let mut interrupted = false;
-        {
-            let phase = async {
-                let before = self.hypothesis("before").await;
-                let gate_met = before
-                    .as_ref()
-                    .is_none_or(|state| state["steady_state_met"] == true);
-                let before_failed = before.as_ref().is_some_and(probe_failed);
-                steady_states["before"] = before.unwrap_or(Value::Null);
-                if !gate_met {
-                    self.printer.line(
-                        "Steady state probe is not in the given tolerance: skipping the method",
-                    );
-                    return Some(if before_failed { "failed" } else { "completed" });
-                }
-                self.printer.line("Playing the experiment's method now...");
-                if let Err(message) = self.method().await {
-                    self.printer
-                        .line(&format!("The method was aborted: {message}"));
-                    return Some("aborted");
-                }
-                let after = self.hypothesis("after").await;
-                let met = after
-                    .as_ref()
-                    .is_none_or(|state| state["steady_state_met"] == true);
-                let failed = after.as_ref().is_some_and(probe_failed);
-                steady_states["after"] = after.unwrap_or(Value::Null);
-                if !met {
-                    deviated = true;
-                    return Some(if failed { "failed" } else { "completed" });
-                }
-                None
-            };
+        let mut interruption = tokio::select! {
+            tripped = self.pre_checks() => tripped,
+            signal = signal.as_mut() => Some(signal),
+        };
+        // From here on, Ctrl-C or a safeguard tripping cuts the run short.
+        let mut stop = pin!(first_of(signal, self.watch_guards()));
+        if interruption.is_none() {
+            let phases = self.phases(&mut steady_states, &mut deviated);
             tokio::select! {
-                outcome = phase => status = outcome,
-                () = interrupt => {
-                    interrupted = true;
-                }
+                outcome = phases => status = outcome,
+                cut = stop.as_mut() => interruption = Some(cut),
             }
         }
-        if interrupted {
+        steady_states["during"] = Value::Array(self.during_states.take());
+        if interruption.is_some() {
             self.printer
                 .line("Received an interruption: the run is interrupted");
             status = Some("interrupted");
@@ -191,18 +201,21 @@ impl Runner {
             RollbackStrategy::Default => !matches!(journal_status, "failed" | "interrupted"),
             RollbackStrategy::Deviated => deviated,
         };
-        let rollbacks = if play {
-            self.rollbacks().await
-        } else {
-            Vec::new()
-        };
-        let run: Vec<Value> = self
-            .method_runs
-            .borrow()
-            .iter()
-            .flatten()
-            .cloned()
-            .collect();
+        let mut journal_status = journal_status;
+        if play {
+            if interruption.is_some() {
+                self.rollbacks().await;
+            } else {
+                tokio::select! {
+                    () = self.rollbacks() => {}
+                    cut = stop.as_mut() => {
+                        self.printer.line("Received an interruption: the remaining rollbacks are not played");
+                        interruption = Some(cut);
+                        journal_status = "interrupted";
+                    }
+                }
+            }
+        }
         let mut journal = Map::new();
         journal.insert(
             "chaoslib-version".into(),
@@ -222,10 +235,19 @@ impl Runner {
         journal.insert("status".into(), json!(journal_status));
         journal.insert("deviated".into(), json!(deviated));
         journal.insert("steady_states".into(), steady_states);
-        journal.insert("run".into(), Value::Array(run));
-        journal.insert("rollbacks".into(), Value::Array(rollbacks));
+        journal.insert("run".into(), Value::Array(entries(&self.method_runs)));
+        journal.insert(
+            "rollbacks".into(),
+            Value::Array(entries(&self.rollback_runs)),
+        );
         journal.insert("end".into(), json!(now_iso()));
         journal.insert("duration".into(), json!(started.elapsed().as_secs_f64()));
+        if let Some(tripped) = self.tripped.borrow().as_ref() {
+            journal.insert("safeguards".into(), tripped.to_json());
+        }
+        if let Some(interruption) = &interruption {
+            journal.insert("interruption".into(), interruption.to_json());
+        }
         let mut journal = Value::Object(journal);
         if self
             .push_after(journal_status, deviated, started.elapsed().as_secs_f64())
@@ -248,10 +270,100 @@ impl Runner {
         }
     }
 
+    /// Hypothesis, method (with the hypothesis during it, per the
+    /// strategy), hypothesis again: the run's status when one of them
+    /// settles it, as chaostoolkit-lib's `run_experiment` does.
+    async fn phases(&self, steady_states: &mut Value, deviated: &mut bool) -> Option<&'static str> {
+        let strategy = self.hypothesis_strategy;
+        if strategy.before() {
+            let before = self.hypothesis("before").await;
+            let gate_met = before
+                .as_ref()
+                .is_none_or(|state| state["steady_state_met"] == true);
+            let before_failed = before.as_ref().is_some_and(probe_failed);
+            steady_states["before"] = before.unwrap_or(Value::Null);
+            if !gate_met {
+                self.printer
+                    .line("Steady state probe is not in the given tolerance: skipping the method");
+                return Some(if before_failed { "failed" } else { "completed" });
+            }
+        }
+        self.printer.line("Playing the experiment's method now...");
+        let method = if strategy.during() && self.has_hypothesis() {
+            self.method_with_hypothesis().await
+        } else {
+            self.method().await
+        };
+        if let Err(message) = method {
+            self.printer
+                .line(&format!("The method was aborted: {message}"));
+            return Some("aborted");
+        }
+        // Like chaostoolkit-lib, a failed fast run still checks the
+        // hypothesis after the method, which may settle the status anew.
+        let mut status = self.failed_fast.get().then_some("failed");
+        if strategy.after() {
+            let after = self.hypothesis("after").await;
+            let met = after
+                .as_ref()
+                .is_none_or(|state| state["steady_state_met"] == true);
+            let failed = after.as_ref().is_some_and(probe_failed);
+            steady_states["after"] = after.unwrap_or(Value::Null);
+            if !met {
+                *deviated = true;
+                status = Some(if failed { "failed" } else { "completed" });
+            }
+        }
+        status
+    }
+
     fn warn(&self, message: String) {
         self.printer.warning(&message);
         self.warnings.borrow_mut().push(message);
     }
+}
+
+/// `runtime.<part>.strategy` of the experiment.
+fn runtime_strategy<'a>(experiment: &'a Value, part: &str) -> Option<&'a str> {
+    experiment
+        .get("runtime")?
+        .get(part)?
+        .get("strategy")?
+        .as_str()
+}
+
+/// Whichever interruption comes first: a signal or a safeguard tripping.
+async fn first_of(
+    signal: impl Future<Output = Interruption>,
+    guards: impl Future<Output = Interruption>,
+) -> Interruption {
+    tokio::select! {
+        cut = signal => cut,
+        cut = guards => cut,
+    }
+}
+
+/// The entries of a phase in order; one cut short by an interruption has
+/// no status and ends now, as chaostoolkit-lib records it.
+fn entries(runs: &RefCell<Vec<Option<Value>>>) -> Vec<Value> {
+    runs.borrow()
+        .iter()
+        .flatten()
+        .cloned()
+        .map(|mut entry| {
+            if entry.get("end").is_none() {
+                let end = jiff::Timestamp::now();
+                let started = entry["start"]
+                    .as_str()
+                    .and_then(|s| s.parse::<jiff::Timestamp>().ok())
+                    .unwrap_or(end);
+                let seconds = end.duration_since(started).as_secs_f64();
+                entry["end"] = json!(crate::journal::python_isoformat(end));
+                entry["duration"] = json!(seconds);
+            }
+            entry
+        })
+        .collect()
 }
 
 /// A problem of the experiment itself, found before anything ran.
