@@ -40,7 +40,7 @@ fi
 
 # The reference implementation, at the versions the compatibility tests know.
 venv=target/chaostoolkit-venv
-if ! "$venv/bin/python" -c 'import chaoslib, chaosprometheus, logzero, jsonpath2' >/dev/null 2>&1; then
+if ! "$venv/bin/python" -c 'import chaoslib, chaosprometheus, chaosaddons, logzero, jsonpath2' >/dev/null 2>&1; then
   echo "setup: installing chaostoolkit and chaostoolkit-prometheus into $venv"
   rm -rf "$venv"
   if ! python3 -m venv "$venv" >/dev/null 2>&1; then
@@ -52,7 +52,7 @@ if ! "$venv/bin/python" -c 'import chaoslib, chaosprometheus, logzero, jsonpath2
   fi
   "$venv/bin/pip" install -q --disable-pip-version-check \
     chaostoolkit==1.19.0 chaostoolkit-lib==1.44.0 chaostoolkit-prometheus==0.6.0 \
-    logzero==1.7.0 jsonpath2==0.4.5
+    chaostoolkit-addons==0.11.0 logzero==1.7.0 jsonpath2==0.4.5
 fi
 
 # The Python package's tests (bindings/python/tests): the real `chaos run`
@@ -116,7 +116,7 @@ python_venv target/python-venv "$python311" \
 mapfile -t py312 < <(pyenv_pythons 3.12)
 if python312=$(python_that_runs 3.12 python3.12 "${py312[@]}"); then
   python_venv target/python312-venv "$python312" \
-    chaostoolkit==1.21.4 chaostoolkit-lib==1.45.1 chaostoolkit-addons==0.11.0 jsonpath2==0.4.5
+    chaostoolkit==1.21.4 chaostoolkit-lib==1.45.1 chaostoolkit-addons==0.12.0 jsonpath2==0.4.5
 else
   echo "setup: no Python 3.12 that runs; the Python package is tested with Python 3.11 only"
   rm -rf target/python312-venv

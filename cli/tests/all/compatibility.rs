@@ -25,7 +25,7 @@ const SHARED: [(&str, &str, bool); 8] = [
     ("ref-and-background.json", "completed", false),
 ];
 
-fn chaos() -> PathBuf {
+pub(crate) fn chaos() -> PathBuf {
     let path = harness::chaostoolkit_venv().join("bin/chaos");
     assert!(
         path.is_file(),
@@ -37,17 +37,30 @@ fn chaos() -> PathBuf {
 
 /// One runner's copy of an experiment, in its own work dir.
 fn prepare(name: &str, prometheus: &str, gateway: &str, dir: &Path) -> PathBuf {
-    let text = std::fs::read_to_string(harness::experiments_dir().join(name)).unwrap();
-    let text = text
-        .replace("@PROMETHEUS_URL@", prometheus)
-        .replace("@PUSHGATEWAY_URL@", gateway)
-        .replace("@WORKDIR@", dir.to_str().unwrap());
+    prepare_with(
+        name,
+        &[
+            ("@PROMETHEUS_URL@", prometheus),
+            ("@PUSHGATEWAY_URL@", gateway),
+        ],
+        dir,
+    )
+}
+
+/// A copy of an experiment in `dir`, its `@PLACEHOLDERS@` (and `@WORKDIR@`)
+/// replaced.
+pub(crate) fn prepare_with(name: &str, values: &[(&str, &str)], dir: &Path) -> PathBuf {
+    let mut text = std::fs::read_to_string(harness::experiments_dir().join(name)).unwrap();
+    for (placeholder, value) in values {
+        text = text.replace(placeholder, value);
+    }
+    let text = text.replace("@WORKDIR@", dir.to_str().unwrap());
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path
 }
 
-fn journal_of(mut command: Command, dir: &Path, prometheus: &str) -> Value {
+pub(crate) fn journal_of(mut command: Command, dir: &Path, prometheus: &str) -> Value {
     let journal = dir.join("journal.json");
     let _ = std::fs::remove_file(&journal);
     let output = command
@@ -69,7 +82,7 @@ fn journal_of(mut command: Command, dir: &Path, prometheus: &str) -> Value {
 }
 
 /// What both runners must agree on.
-fn verdict(journal: &Value) -> Value {
+pub(crate) fn verdict(journal: &Value) -> Value {
     let entries = |list: &Value| -> Vec<Value> {
         list.as_array()
             .map(|entries| {
