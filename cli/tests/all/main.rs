@@ -4,6 +4,7 @@
 
 mod cli;
 mod compatibility;
+mod guards;
 mod push_run;
 mod run;
 mod run_faults;
