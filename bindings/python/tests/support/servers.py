@@ -95,9 +95,10 @@ def _start(make: Callable[[], _Process], what: str) -> _Process:
 
 
 class Prometheus:
-    """A real Prometheus scraping itself every second (job `prometheus`)."""
+    """A real Prometheus scraping itself every second (job `prometheus`),
+    and the `(job, "host:port")` targets given."""
 
-    def __init__(self):
+    def __init__(self, targets: Optional[List[tuple]] = None):
         binary = require_binary("prometheus", "prometheus")
         self._tmp = tempfile.TemporaryDirectory(prefix="prometheus-")
 
@@ -111,6 +112,11 @@ class Prometheus:
                     "scrape_configs:\n  - job_name: prometheus\n"
                     f"    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
                 )
+                for job, target in targets or []:
+                    f.write(
+                        f"  - job_name: {job}\n"
+                        f"    static_configs: [{{targets: ['{target}']}}]\n"
+                    )
             return _Process(
                 [
                     binary,
