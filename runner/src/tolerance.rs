@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 use serde_json::{Map, Value};
 
 use super::configuration::substitute;
+use super::jsonpath2::{self, JsonPath};
 
 /// Checks a tolerance's shape before anything runs; the message says what
 /// is wrong.
@@ -33,22 +34,30 @@ pub fn validate(tolerance: &Value) -> Result<(), String> {
                 regex::Regex::new(pattern).map(|_| ()).map_err(|e| format!("the tolerance pattern {pattern} is invalid: {e}"))
             }
             Some("jsonpath") => {
-                let path = spec.get("path").and_then(Value::as_str).ok_or("a jsonpath tolerance needs a `path`")?;
+                let path = spec
+                    .get("path")
+                    .and_then(Value::as_str)
+                    .ok_or("a jsonpath tolerance needs a `path`")?;
+                // Chaos Toolkit checks the path as written, placeholders
+                // and all, after Python's `strip()`.
+                let path = path.trim_matches(python_space);
                 if path.is_empty() {
                     return Err("a tolerance JSON path cannot be empty".into());
                 }
-                if path.contains("${") {
-                    return Ok(());
-                }
-                serde_json_path::JsonPath::parse(path)
-                    .map(|_| ())
-                    .map_err(|e| format!("the tolerance JSON path {path} is invalid (RFC 9535): {e}"))
+                JsonPath::parse(path).map(|_| ()).map_err(|e| {
+                    format!("the tolerance JSON path {path} is invalid (jsonpath2's grammar): {e}")
+                })
             }
             Some(other) => Err(format!("tolerance type '{other}' is unsupported (range, regex, jsonpath, probe)")),
             None => Err("a tolerance object needs a `type`".into()),
         },
         _ => Err("a tolerance must be a boolean, an integer, a string, a list or an object with a `type`".into()),
     }
+}
+
+/// What Python's `str.strip()` removes.
+fn python_space(c: char) -> bool {
+    c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
 /// Whether `output` is within `tolerance` (not a `probe` tolerance).
@@ -103,7 +112,12 @@ fn status_of(output: &Value) -> Option<&Value> {
 
 /// `value.get(target, value)`.
 fn targeted<'a>(spec: &Map<String, Value>, output: &'a Value) -> Result<&'a Value, String> {
-    match spec.get("target").and_then(Value::as_str) {
+    // Python's `if target:`: an empty target is none.
+    match spec
+        .get("target")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+    {
         None => Ok(output),
         Some(target) => match output {
             Value::Object(map) => Ok(map.get(target).unwrap_or(output)),
@@ -161,7 +175,7 @@ fn jsonpath(
     let path = path
         .as_str()
         .ok_or("a jsonpath tolerance path must be text")?;
-    let path = serde_json_path::JsonPath::parse(path)
+    let path = JsonPath::parse(path)
         .map_err(|e| format!("the tolerance JSON path {path} is invalid: {e}"))?;
     // Text that holds JSON is read as JSON first.
     let decoded;
@@ -175,7 +189,9 @@ fn jsonpath(
         },
         other => other,
     };
-    let values: Vec<Value> = path.query(document).all().into_iter().cloned().collect();
+    let values = path
+        .query(document)
+        .map_err(|e| format!("the tolerance JSON path {path} failed: {e}"))?;
     if let Some(expect) = spec.get("expect") {
         let expect = substitute(expect, names);
         let expected = match expect {
@@ -185,7 +201,7 @@ fn jsonpath(
         return Ok(values.len() == expected.len()
             && values.iter().zip(&expected).all(|(a, b)| py_eq(a, b)));
     }
-    if let Some(count) = spec.get("count") {
+    if let Some(count) = spec.get("count").filter(|count| !count.is_null()) {
         // Python's `==`: a count of 2.0 (or True for 1) counts too.
         return Ok(py_eq(&Value::from(values.len()), count));
     }
@@ -194,18 +210,7 @@ fn jsonpath(
 
 /// Python's `==` on JSON values: numbers and booleans compare as numbers.
 pub fn py_eq(a: &Value, b: &Value) -> bool {
-    match (a, b) {
-        (Value::Array(x), Value::Array(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(a, b)| py_eq(a, b))
-        }
-        (Value::Object(x), Value::Object(y)) => {
-            x.len() == y.len() && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| py_eq(v, w)))
-        }
-        _ => match (as_number(a), as_number(b)) {
-            (Some(x), Some(y)) => x == y,
-            _ => a == b,
-        },
-    }
+    jsonpath2::py_eq(a, b)
 }
 
 /// Python's ordering for a 2-element range; mixed types are an error.

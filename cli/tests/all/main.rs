@@ -5,6 +5,7 @@
 mod cli;
 mod compatibility;
 mod guards;
+mod jsonpath2;
 mod push_run;
 mod run;
 mod run_faults;
