@@ -13,4 +13,5 @@ mod numbers;
 mod oversize;
 mod probes;
 mod sandbox;
+mod time_expressions;
 mod traps;

@@ -1,0 +1,243 @@
+//! Relative phrases, as dateparser's freshness parser reads them: amounts of
+//! units (`1 hour 30 minutes ago`, `in 2 days`, `-5m`, `3 days later`), all
+//! into the past unless `in` (or `from now`, `later`, `after`) sends them into
+//! the future or a sign says otherwise, and an optional time of day
+//! (`yesterday at 10am` is `1 day ago 10 am`).
+
+use std::collections::BTreeMap;
+
+use jiff::civil::{Date, DateTime, Time};
+
+use super::clock::{read_clock, Clock};
+use super::words::{Piece, Unit};
+
+/// `now` is the wall clock where the expression is read (UTC, or the zone it
+/// names). `None` when `pieces` are not a relative phrase.
+pub(super) fn parse_relative(pieces: &[Piece], now: DateTime) -> Option<DateTime> {
+    let words_are_units = pieces.iter().enumerate().all(|(i, p)| match p {
+        Piece::Digits(_)
+        | Piece::Punct(_)
+        | Piece::Space
+        | Piece::Unit(_)
+        | Piece::Ago
+        | Piece::In
+        | Piece::Meridian { .. }
+        | Piece::Zone(_)
+        | Piece::PartOfDay(_) => true,
+        Piece::Later => previous_word(pieces, i).is_some_and(|p| matches!(p, Piece::Unit(_))),
+        _ => false,
+    });
+    if !words_are_units {
+        return None;
+    }
+    let mut amounts: BTreeMap<Unit, (f64, bool)> = BTreeMap::new();
+    let mut used = vec![false; pieces.len()];
+    for (at, piece) in pieces.iter().enumerate() {
+        let Piece::Unit(unit) = piece else { continue };
+        if let Some((start, value, signed)) = amount_before(pieces, at) {
+            amounts.insert(*unit, (value, signed));
+            used[start..=at].iter_mut().for_each(|u| *u = true);
+        }
+    }
+    if amounts.is_empty() {
+        return None;
+    }
+    let forward = pieces.iter().any(|p| matches!(p, Piece::In | Piece::Later));
+    let rest: Vec<&Piece> = pieces
+        .iter()
+        .zip(&used)
+        .filter(|(p, used)| {
+            !**used
+                && !matches!(
+                    p,
+                    Piece::Space | Piece::Ago | Piece::In | Piece::Later | Piece::Zone(_)
+                )
+        })
+        .map(|(p, _)| p)
+        .collect();
+    // A part of the day sets the time only when no time is written.
+    let (parts_of_day, rest): (Vec<&Piece>, Vec<&Piece>) = rest
+        .into_iter()
+        .partition(|p| matches!(p, Piece::PartOfDay(_)));
+    let time = read_clock(&rest).or_else(|| match parts_of_day.first() {
+        Some(Piece::PartOfDay(hour)) => Some(Clock::hour(*hour)),
+        _ => None,
+    });
+
+    // `the 1st of last month`: a day of the month before an amount of months.
+    let day_of_month = day_of_month(pieces);
+    if pieces
+        .iter()
+        .filter(|p| matches!(p, Piece::PartOfDay(_)))
+        .count()
+        > 1
+    {
+        return None;
+    }
+    let mut years = 0f64;
+    let mut months = 0f64;
+    let mut micros = 0f64;
+    let mut weeks = 0f64;
+    let units: Vec<Unit> = amounts.keys().copied().collect();
+    for (unit, (value, signed)) in amounts {
+        let value = if signed || forward { value } else { -value };
+        match unit {
+            Unit::Century => years += value * 100.0,
+            Unit::Decade => years += value * 10.0,
+            Unit::Year => years += value,
+            Unit::Month => months += value,
+            Unit::Fortnight => weeks += 2.0 * value,
+            Unit::Week => weeks += value,
+            Unit::Day => micros += value * 86_400e6,
+            Unit::Hour => micros += value * 3_600e6,
+            Unit::Minute => micros += value * 60e6,
+            Unit::Second => micros += value * 1e6,
+        }
+    }
+    micros += weeks * 7.0 * 86_400e6;
+    // relativedelta takes whole years and whole months only.
+    if years.fract() != 0.0 {
+        return None;
+    }
+    let mut shifted = add_calendar(now, years * 12.0 + months, micros)?;
+    if let Some(day) = day_of_month {
+        let only_months = units.contains(&Unit::Month)
+            && !units
+                .iter()
+                .any(|u| matches!(u, Unit::Day | Unit::Week | Unit::Fortnight));
+        if !only_months {
+            return None;
+        }
+        shifted = shifted.with().day(day).build().ok()?;
+    }
+    Some(match time {
+        Some(clock) => shifted.with().time(clock.to_time()?).build().ok()?,
+        None => shifted,
+    })
+}
+
+/// dateparser's relativedelta: whole years and months on the calendar (the
+/// day clipped to the month), then the rest as an exact duration.
+fn add_calendar(now: DateTime, months: f64, micros: f64) -> Option<DateTime> {
+    if months.fract() != 0.0 || !months.is_finite() || months.abs() > 200_000.0 {
+        return None;
+    }
+    if !micros.is_finite() || micros.abs() > 4e17 {
+        return None;
+    }
+    // Exact: both are whole and small (checked above).
+    let total = i64::from(now.year()) * 12 + i64::from(now.month() - 1) + months as i64;
+    let year = i16::try_from(total.div_euclid(12)).ok()?;
+    let month = (total.rem_euclid(12) + 1) as i8;
+    if !(1..=9999).contains(&year) {
+        return None;
+    }
+    let first = Date::new(year, month, 1).ok()?;
+    let day = now.day().min(first.days_in_month());
+    let moved = DateTime::from_parts(Date::new(year, month, day).ok()?, now.time());
+    let micros = micros.round_ties_even() as i64;
+    let result = moved
+        .checked_add(jiff::SignedDuration::from_micros(micros))
+        .ok()?;
+    (1..=9999).contains(&result.year()).then_some(result)
+}
+
+/// dateparser's `^\s*(\d{1,2})\s+(?=(?:in\s+)?\d+\s+month\b)`.
+fn day_of_month(pieces: &[Piece]) -> Option<i8> {
+    let mut it = pieces.iter().skip_while(|p| **p == Piece::Space);
+    let Some(Piece::Digits(day)) = it.next() else {
+        return None;
+    };
+    if day.len() > 2 || it.next() != Some(&Piece::Space) {
+        return None;
+    }
+    let mut rest: Vec<&Piece> = it.filter(|p| **p != Piece::Space).collect();
+    if rest.first() == Some(&&Piece::In) {
+        rest.remove(0);
+    }
+    match rest.as_slice() {
+        [Piece::Digits(_), Piece::Unit(Unit::Month), ..] => day.parse().ok(),
+        _ => None,
+    }
+}
+
+fn previous_word(pieces: &[Piece], at: usize) -> Option<&Piece> {
+    pieces[..at].iter().rev().find(|p| **p != Piece::Space)
+}
+
+/// The amount written before the unit at `unit_at`, as dateparser's pattern
+/// `(?<![\d/.:])((?:[+-]\s*)?\d+[.,]?\d*)\s*unit` reads it: where it starts,
+/// its value, and whether it carries a sign.
+fn amount_before(pieces: &[Piece], unit_at: usize) -> Option<(usize, f64, bool)> {
+    let mut at = unit_at;
+    if at > 0 && pieces[at - 1] == Piece::Space {
+        at -= 1;
+    }
+    let mut text = String::new();
+    // `\d+[.,]?\d*`, read backwards.
+    let last = at.checked_sub(1)?;
+    match &pieces[last] {
+        Piece::Digits(d) => {
+            at = last;
+            if at >= 2 {
+                if let (Piece::Punct(sep @ ('.' | ',')), Piece::Digits(whole)) =
+                    (&pieces[at - 1], &pieces[at - 2])
+                {
+                    let _ = sep;
+                    text = format!("{whole}.{d}");
+                    at -= 2;
+                }
+            }
+            if text.is_empty() {
+                text = d.clone();
+            }
+        }
+        Piece::Punct('.' | ',') if last >= 1 => match &pieces[last - 1] {
+            Piece::Digits(whole) => {
+                text = whole.clone();
+                at = last - 1;
+            }
+            _ => return None,
+        },
+        _ => return None,
+    }
+    let mut start = at;
+    let mut sign = None;
+    let mut before = start.checked_sub(1);
+    if let Some(b) = before {
+        let sign_at = if pieces[b] == Piece::Space && b > 0 {
+            b - 1
+        } else {
+            b
+        };
+        if let Piece::Punct(s @ ('+' | '-')) = pieces[sign_at] {
+            let outside = sign_at.checked_sub(1).map(|o| &pieces[o]);
+            if outside.is_none_or(|p| !blocks_amount(p)) {
+                sign = Some(s);
+                start = sign_at;
+                before = sign_at.checked_sub(1);
+            }
+        }
+    }
+    if sign.is_none() {
+        if let Some(b) = before {
+            if blocks_amount(&pieces[b]) {
+                return None;
+            }
+        }
+    }
+    let value: f64 = text.parse().ok()?;
+    let value = if sign == Some('-') { -value } else { value };
+    Some((start, value, sign.is_some()))
+}
+
+/// A number right after a digit, `/`, `.` or `:` continues a date or a time.
+fn blocks_amount(piece: &Piece) -> bool {
+    matches!(piece, Piece::Digits(_) | Piece::Punct('/' | '.' | ':'))
+}
+
+impl Clock {
+    fn to_time(self) -> Option<Time> {
+        Time::new(self.hour, self.minute, self.second, self.nanos).ok()
+    }
+}

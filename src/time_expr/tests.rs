@@ -1,0 +1,226 @@
+//! The main forms, with the instants dateparser 1.5 gives at the same now
+//! (the differential test in host-example/tests/all/time_expressions.rs
+//! runs several hundred more against dateparser itself).
+
+use super::*;
+
+/// A Sunday.
+fn now() -> Timestamp {
+    "2026-11-22T08:30:00Z".parse().unwrap()
+}
+
+fn parsed(input: &str) -> String {
+    format_rfc3339(parse_time_expr(input, now()).unwrap_or_else(|e| panic!("{input}: {e}")))
+}
+
+#[test]
+fn now_and_named_days() {
+    assert_eq!(parsed("now"), "2026-11-22T08:30:00.000Z");
+    assert_eq!(parsed("today"), "2026-11-22T08:30:00.000Z");
+    assert_eq!(parsed("yesterday"), "2026-11-21T08:30:00.000Z");
+    assert_eq!(parsed("tomorrow"), "2026-11-23T08:30:00.000Z");
+    assert_eq!(
+        parsed("the day before yesterday"),
+        "2026-11-20T08:30:00.000Z"
+    );
+    assert_eq!(parsed("  NOW "), "2026-11-22T08:30:00.000Z");
+}
+
+#[test]
+fn every_unit_spelling_in_the_past() {
+    let cases: [(&[&str], &str); 7] = [
+        (
+            &["s", "sec", "secs", "second", "seconds"],
+            "2026-11-22T08:29:30.000Z",
+        ),
+        (
+            &["m", "min", "mins", "minute", "minutes"],
+            "2026-11-22T08:00:00.000Z",
+        ),
+        (
+            &["h", "hr", "hrs", "hour", "hours"],
+            "2026-11-21T02:30:00.000Z",
+        ),
+        (&["d", "day", "days"], "2026-10-23T08:30:00.000Z"),
+        (&["wk", "week", "weeks"], "2026-04-26T08:30:00.000Z"),
+        (&["mo", "month", "months"], "2024-05-22T08:30:00.000Z"),
+        (&["y", "yr", "year", "years"], "1996-11-22T08:30:00.000Z"),
+    ];
+    for (spellings, expected) in cases {
+        for unit in spellings {
+            assert_eq!(parsed(&format!("30 {unit} ago")), expected, "30 {unit} ago");
+            assert_eq!(parsed(&format!("30{unit} ago")), expected, "30{unit} ago");
+            assert_eq!(parsed(&format!("-30{unit}")), expected, "-30{unit}");
+            assert_eq!(parsed(&format!("30 {unit}")), expected, "30 {unit}");
+        }
+    }
+    assert_eq!(parsed("2w ago"), "2026-11-08T08:30:00.000Z");
+    assert_eq!(parsed("1 fortnight ago"), "2026-11-08T08:30:00.000Z");
+}
+
+#[test]
+fn amounts_into_the_past_and_the_future() {
+    assert_eq!(parsed("an hour ago"), "2026-11-22T07:30:00.000Z");
+    assert_eq!(parsed("one hour ago"), "2026-11-22T07:30:00.000Z");
+    assert_eq!(
+        parsed("twenty five minutes ago"),
+        "2026-11-22T08:05:00.000Z"
+    );
+    assert_eq!(parsed("1.5 hours ago"), "2026-11-22T07:00:00.000Z");
+    assert_eq!(parsed("1,5 hours ago"), "2026-11-22T07:00:00.000Z");
+    assert_eq!(parsed("in 2 hours"), "2026-11-22T10:30:00.000Z");
+    assert_eq!(parsed("5 minutes from now"), "2026-11-22T08:35:00.000Z");
+    assert_eq!(parsed("3 days later"), "2026-11-25T08:30:00.000Z");
+    assert_eq!(parsed("2 hours before"), "2026-11-22T06:30:00.000Z");
+    assert_eq!(parsed("+10s"), "2026-11-22T08:30:10.000Z");
+    assert_eq!(parsed("in -5 minutes"), "2026-11-22T08:25:00.000Z");
+    assert_eq!(parsed("last week"), "2026-11-15T08:30:00.000Z");
+    assert_eq!(parsed("next month"), "2026-12-22T08:30:00.000Z");
+}
+
+#[test]
+fn compound_amounts() {
+    assert_eq!(
+        parsed("1 hour and 30 minutes ago"),
+        "2026-11-22T07:00:00.000Z"
+    );
+    assert_eq!(parsed("2 days, 3 hours ago"), "2026-11-20T05:30:00.000Z");
+    assert_eq!(parsed("1h30m ago"), "2026-11-22T07:00:00.000Z");
+    assert_eq!(
+        parsed("2 months and 3 days ago"),
+        "2026-09-19T08:30:00.000Z"
+    );
+    assert_eq!(parsed("in 1 day and 2 hours"), "2026-11-23T10:30:00.000Z");
+}
+
+#[test]
+fn months_and_years_follow_the_calendar() {
+    assert_eq!(parsed("1 month ago"), "2026-10-22T08:30:00.000Z");
+    assert_eq!(parsed("2 years ago"), "2024-11-22T08:30:00.000Z");
+    assert_eq!(parsed("1.5 decades ago"), "2011-11-22T08:30:00.000Z");
+    let end_of_march: Timestamp = "2026-03-31T00:00:00Z".parse().unwrap();
+    let a_month_before = parse_time_expr("1 month ago", end_of_march).unwrap();
+    assert_eq!(format_rfc3339(a_month_before), "2026-02-28T00:00:00.000Z");
+    assert!(parse_time_expr("1.5 months ago", now()).is_err());
+    assert!(parse_time_expr("1.5 years ago", now()).is_err());
+}
+
+#[test]
+fn a_day_with_a_time() {
+    assert_eq!(parsed("yesterday at 10am"), "2026-11-21T10:00:00.000Z");
+    assert_eq!(parsed("today 14:00"), "2026-11-22T14:00:00.000Z");
+    assert_eq!(parsed("tomorrow at 10:30 pm"), "2026-11-23T22:30:00.000Z");
+    assert_eq!(parsed("today at noon"), "2026-11-22T12:00:00.000Z");
+    assert_eq!(parsed("tonight"), "2026-11-22T20:00:00.000Z");
+    assert_eq!(parsed("this morning"), "2026-11-22T09:00:00.000Z");
+    assert_eq!(parsed("yesterday 10pm EST"), "2026-11-22T03:00:00.000Z");
+}
+
+#[test]
+fn weekdays() {
+    assert_eq!(parsed("monday"), "2026-11-16T00:00:00.000Z");
+    assert_eq!(parsed("sunday"), "2026-11-22T00:00:00.000Z");
+    assert_eq!(parsed("last friday"), "2026-11-20T00:00:00.000Z");
+    assert_eq!(parsed("next friday"), "2026-11-27T00:00:00.000Z");
+    assert_eq!(parsed("this friday"), "2026-11-27T00:00:00.000Z");
+    assert_eq!(parsed("last sunday"), "2026-11-15T00:00:00.000Z");
+    assert_eq!(parsed("monday 10am"), "2026-11-16T10:00:00.000Z");
+}
+
+#[test]
+fn month_names_and_numeric_dates() {
+    assert_eq!(parsed("march 3"), "2026-03-03T00:00:00.000Z");
+    assert_eq!(parsed("3 march 2025"), "2025-03-03T00:00:00.000Z");
+    assert_eq!(parsed("3rd of march"), "2026-03-03T00:00:00.000Z");
+    assert_eq!(parsed("march"), "2026-03-22T00:00:00.000Z");
+    assert_eq!(parsed("feb 29"), "2024-02-29T00:00:00.000Z");
+    assert_eq!(parsed("Nov 22 2026 10:00"), "2026-11-22T10:00:00.000Z");
+    assert_eq!(parsed("Nov 22, 2026 10:00 AM"), "2026-11-22T10:00:00.000Z");
+    assert_eq!(
+        parsed("Sun, 22 Nov 2026 08:30:00 +0000"),
+        "2026-11-22T08:30:00.000Z"
+    );
+    assert_eq!(parsed("11/22/2026"), "2026-11-22T00:00:00.000Z");
+    assert_eq!(parsed("22/11/2026"), "2026-11-22T00:00:00.000Z");
+    assert_eq!(parsed("05/06/2026"), "2026-05-06T00:00:00.000Z");
+    assert_eq!(parsed("2026-11-22 10:00"), "2026-11-22T10:00:00.000Z");
+}
+
+#[test]
+fn clock_times_and_zones() {
+    assert_eq!(parsed("10:30"), "2026-11-22T10:30:00.000Z");
+    assert_eq!(parsed("10am"), "2026-11-22T10:00:00.000Z");
+    assert_eq!(parsed("12am"), "2026-11-22T00:00:00.000Z");
+    assert_eq!(parsed("10:30:15.250"), "2026-11-22T10:30:15.250Z");
+    assert_eq!(parsed("10:00 UTC"), "2026-11-22T10:00:00.000Z");
+    assert_eq!(parsed("10:00 EST"), "2026-11-22T15:00:00.000Z");
+    assert_eq!(parsed("10:00 +0200"), "2026-11-22T08:00:00.000Z");
+}
+
+#[test]
+fn rfc3339_and_epochs() {
+    assert_eq!(parsed("2026-11-22T08:30:00Z"), "2026-11-22T08:30:00.000Z");
+    assert_eq!(
+        parsed("2026-11-22T08:30:00+02:00"),
+        "2026-11-22T06:30:00.000Z"
+    );
+    assert_eq!(
+        parsed("2026-11-22T08:30:00.123456Z"),
+        "2026-11-22T08:30:00.123Z"
+    );
+    assert_eq!(parsed("2026-11-22 08:30:00"), "2026-11-22T08:30:00.000Z");
+    assert_eq!(parsed("2026-11-22"), "2026-11-22T00:00:00.000Z");
+    assert_eq!(parsed("1795336200"), "2026-11-22T08:30:00.000Z");
+    // dateparser ignores what follows the period.
+    assert_eq!(parsed("1795336200.5"), "2026-11-22T08:30:00.000Z");
+    assert_eq!(parsed("1795336200123"), "2026-11-22T08:30:00.123Z");
+}
+
+#[test]
+fn rejects_with_upstream_message() {
+    for input in [
+        "2 mns ago",
+        "right now",
+        "",
+        "   ",
+        "minutes ago",
+        "in",
+        "-",
+        "-m",
+        "2 wks ago",
+        "2 yrs ago",
+        "a while ago",
+        "half an hour ago",
+        "last hour",
+        "next day",
+        "last 5 minutes",
+        "1e3 s ago",
+        "2026-02-30",
+        "2026-11-22T25:00:00Z",
+        "24:00",
+        "13pm",
+        "179533620",
+        "99999999999999999999",
+        "9999999999999 weeks ago",
+        "100000 years ago",
+        "\u{1F680}",
+        "\"; DROP",
+        "NaN s ago",
+        "march april",
+    ] {
+        let error = parse_time_expr(input, now()).expect_err(input);
+        assert_eq!(error, ProbeError::unparsable(input), "{input:?}");
+    }
+    assert_eq!(
+        parse_time_expr("2 mns ago", now()).unwrap_err().to_string(),
+        "failed to parse '2 mns ago'"
+    );
+}
+
+#[test]
+fn output_is_millisecond_utc() {
+    let at: Timestamp = "2026-11-22T08:29:32.4Z".parse().unwrap();
+    assert_eq!(format_rfc3339(at), "2026-11-22T08:29:32.400Z");
+    let at: Timestamp = "2026-11-22T10:29:32.0006+02:00".parse().unwrap();
+    assert_eq!(format_rfc3339(at), "2026-11-22T08:29:32.001Z");
+}

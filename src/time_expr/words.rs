@@ -1,0 +1,579 @@
+//! The English vocabulary of dateparser (its `en` locale: dictionary, skip
+//! words, simplifications and relative phrases), turned into pieces the two
+//! grammars read. A word outside the vocabulary makes the whole expression
+//! unreadable, as it makes the English locale inapplicable upstream.
+
+/// A unit of a relative amount; `Fortnight`, `Decade` and `Century` are
+/// folded into weeks and years as dateparser folds them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) enum Unit {
+    Century,
+    Decade,
+    Year,
+    Month,
+    Fortnight,
+    Week,
+    Day,
+    Hour,
+    Minute,
+    Second,
+}
+
+/// `last`, `this`, `next` before a weekday.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Modifier {
+    Last,
+    This,
+    Next,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(super) enum Piece {
+    Digits(String),
+    Punct(char),
+    Space,
+    Unit(Unit),
+    Ago,
+    In,
+    /// `later` right after an amount: `3 days later` is `in 3 days`.
+    Later,
+    /// 1 to 12.
+    Month(i8),
+    /// 0 (Monday) to 6.
+    Weekday(i8),
+    Modifier(Modifier),
+    Meridian {
+        pm: bool,
+    },
+    /// morning, afternoon, ...: the hour dateparser's `PARTS_OF_DAY` gives it.
+    PartOfDay(i8),
+    /// A time zone name or `z`: seconds east of UTC.
+    Zone(i32),
+    /// The `t` between an ISO date and its time.
+    T,
+}
+
+/// Lower case, one space between words, periods after letters dropped
+/// (`a.m.`), trailing colons dropped: dateparser's `sanitize_date`.
+pub(super) fn sanitize(input: &str) -> String {
+    let lower = input.to_lowercase();
+    let collapsed = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut out = String::with_capacity(collapsed.len());
+    let mut previous: Option<char> = None;
+    for c in collapsed.chars() {
+        let dash_like = matches!(
+            c,
+            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{fe63}' | '\u{ff0d}'
+        );
+        let c = if dash_like { '-' } else { c };
+        let after_letter = previous.is_some_and(|p| !p.is_ascii_digit() && p != ' ');
+        if !(c == '.' && after_letter) {
+            out.push(c);
+        }
+        previous = Some(c);
+    }
+    out.trim_end_matches(':').trim().to_string()
+}
+
+/// Raw runs: letters, digits, one other character each.
+fn runs(text: &str) -> Option<Vec<&str>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let class = |c: char| {
+        if c.is_ascii_alphabetic() {
+            1
+        } else if c.is_ascii_digit() {
+            2
+        } else {
+            0
+        }
+    };
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for (i, &(at, c)) in chars.iter().enumerate() {
+        if c.is_alphabetic() && !c.is_ascii_alphabetic() {
+            return None; // not an English word
+        }
+        let next = chars.get(i + 1);
+        let ends = match next {
+            None => true,
+            Some(&(_, n)) => class(c) == 0 || class(c) != class(n),
+        };
+        if ends {
+            let end = next.map_or(text.len(), |&(n, _)| n);
+            out.push(&text[start..end]);
+            start = end;
+        }
+        let _ = at;
+    }
+    Some(out)
+}
+
+fn number_word(word: &str) -> Option<u32> {
+    const SMALL: [&str; 19] = [
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    ];
+    SMALL.iter().position(|w| *w == word).map(|i| i as u32 + 1)
+}
+
+fn tens_word(word: &str) -> Option<u32> {
+    const TENS: [&str; 8] = [
+        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
+    ];
+    TENS.iter()
+        .position(|w| *w == word)
+        .map(|i| (i as u32 + 2) * 10)
+}
+
+/// Plural unit words (and `hr`, `min`, `sec`), the only words after which
+/// dateparser reads thirteen and up.
+fn is_plural_unit(word: &str) -> bool {
+    matches!(
+        word,
+        "centuries"
+            | "decades"
+            | "fortnights"
+            | "years"
+            | "months"
+            | "weeks"
+            | "days"
+            | "hours"
+            | "hr"
+            | "hrs"
+            | "minutes"
+            | "min"
+            | "mins"
+            | "seconds"
+            | "sec"
+            | "secs"
+    )
+}
+
+fn unit_word(word: &str) -> Option<Unit> {
+    Some(match word {
+        "century" | "centuries" => Unit::Century,
+        "decade" | "decades" => Unit::Decade,
+        "year" | "yr" | "y" | "years" => Unit::Year,
+        "mo" | "month" | "months" => Unit::Month,
+        "fortnight" | "fortnights" => Unit::Fortnight,
+        "week" | "wk" | "weeks" => Unit::Week,
+        "day" | "d" | "days" => Unit::Day,
+        "hour" | "hours" | "hr" | "h" | "hrs" => Unit::Hour,
+        "min" | "minute" | "m" | "minutes" | "mins" => Unit::Minute,
+        "sec" | "second" | "s" | "seconds" | "secs" => Unit::Second,
+        _ => return None,
+    })
+}
+
+fn month_word(word: &str) -> Option<i8> {
+    const MONTHS: [&str; 12] = [
+        "january",
+        "february",
+        "march",
+        "april",
+        "may",
+        "june",
+        "july",
+        "august",
+        "september",
+        "october",
+        "november",
+        "december",
+    ];
+    if word == "sept" {
+        return Some(9);
+    }
+    MONTHS
+        .iter()
+        .position(|m| *m == word || (word.len() == 3 && m.starts_with(word)))
+        .map(|i| i as i8 + 1)
+}
+
+fn weekday_word(word: &str) -> Option<i8> {
+    Some(match word {
+        "mon" | "monday" | "mo" => 0,
+        "tue" | "tuesday" | "tu" | "tues" => 1,
+        "wed" | "wednesday" | "we" => 2,
+        "thu" | "thursday" | "th" => 3,
+        "fri" | "friday" | "fr" => 4,
+        "sat" | "saturday" | "sa" => 5,
+        "sun" | "sunday" | "su" => 6,
+        _ => return None,
+    })
+}
+
+/// A few time zone names dateparser knows, with their fixed offsets.
+fn zone_word(word: &str) -> Option<i32> {
+    let hours = match word {
+        "z" | "utc" | "gmt" | "ut" => 0,
+        "est" => -5,
+        "edt" | "ast" => -4,
+        "cst" => -6,
+        "cdt" => -5,
+        "mst" => -7,
+        "mdt" => -6,
+        "pst" => -8,
+        "pdt" => -7,
+        "cet" | "bst" => 1,
+        "cest" | "eet" => 2,
+        "eest" => 3,
+        _ => return None,
+    };
+    Some(hours * 3600)
+}
+
+fn skip_word(word: &str) -> bool {
+    matches!(
+        word,
+        "about" | "ad" | "and" | "at" | "by" | "from" | "just" | "of" | "on" | "the"
+    )
+}
+
+fn part_of_day(word: &str) -> Option<i8> {
+    Some(match word {
+        "morning" => 9,
+        "afternoon" => 15,
+        "evening" => 18,
+        "night" => 20,
+        _ => return None,
+    })
+}
+
+/// Reads `text` (sanitized) into pieces, or `None` when a word is not in the
+/// English vocabulary.
+pub(super) fn translate(text: &str) -> Option<Vec<Piece>> {
+    let raw = runs(text)?;
+    let mut out: Vec<Piece> = Vec::new();
+    let mut i = 0;
+    // The next run that is not a space, from `j`.
+    let word_after = |j: usize| -> Option<(usize, &str)> {
+        let mut k = j;
+        while raw.get(k) == Some(&" ") {
+            k += 1;
+        }
+        raw.get(k).map(|w| (k, *w))
+    };
+    let last_is_digits = |out: &[Piece]| {
+        let mut it = out.iter().rev().skip_while(|p| **p == Piece::Space);
+        matches!(it.next(), Some(Piece::Digits(_)))
+    };
+    while i < raw.len() {
+        let run = raw[i];
+        let first = run.chars().next().unwrap_or(' ');
+        if first.is_ascii_digit() {
+            out.push(Piece::Digits(run.to_string()));
+            // `10h30` is 10:30.
+            if raw.get(i + 1) == Some(&"h")
+                && raw
+                    .get(i + 2)
+                    .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+                && !raw
+                    .get(i + 3)
+                    .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_alphabetic()))
+            {
+                out.push(Piece::Punct(':'));
+                i += 2;
+                continue;
+            }
+            // `13th`: the ordinal suffix goes; `3rd day` is the 3rd.
+            if let Some(suffix @ ("st" | "nd" | "rd" | "th")) = raw.get(i + 1).copied() {
+                let _ = suffix;
+                i += 2;
+                if let Some((k, "day")) = word_after(i) {
+                    i = k + 1;
+                }
+                continue;
+            }
+            i += 1;
+            continue;
+        }
+        if !first.is_ascii_alphabetic() {
+            out.push(if first == ' ' {
+                Piece::Space
+            } else {
+                Piece::Punct(first)
+            });
+            i += 1;
+            continue;
+        }
+        let next = word_after(i + 1);
+        let next_word = next.map(|(_, w)| w);
+        let after_next = next.and_then(|(k, _)| word_after(k + 1));
+        let mut consumed = i + 1;
+        let pieces: Vec<Piece> = match run {
+            // `at 10h` is 10:00.
+            "at" if next_word.is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
+                && after_next.is_some_and(|(_, w)| w == "h")
+                && next_word
+                    .and_then(|w| w.parse::<u32>().ok())
+                    .is_some_and(|h| h < 24) =>
+            {
+                let (k, hours) = next.unwrap_or((i, "0"));
+                consumed = k + 2;
+                vec![
+                    Piece::Digits(hours.to_string()),
+                    Piece::Punct(':'),
+                    Piece::Digits("00".into()),
+                ]
+            }
+            "a" | "an" => vec![Piece::Digits("1".into())],
+            "noon" => clock_pieces(12),
+            "midnight" => clock_pieces(0),
+            "now" => relative(0, Unit::Second, false),
+            "today" => relative(0, Unit::Day, false),
+            "yesterday" => relative(1, Unit::Day, false),
+            "tomorrow" => relative(1, Unit::Day, true),
+            "tonight" => {
+                let mut p = relative(0, Unit::Day, false);
+                p.extend([Piece::Space, Piece::PartOfDay(20)]);
+                p
+            }
+            "day"
+                if next_word == Some("before")
+                    && after_next.is_some_and(|(_, w)| w == "yesterday") =>
+            {
+                consumed = after_next.map_or(consumed, |(k, _)| k + 1);
+                relative(2, Unit::Day, false)
+            }
+            "day"
+                if next_word == Some("after")
+                    && after_next.is_some_and(|(_, w)| w == "tomorrow") =>
+            {
+                consumed = after_next.map_or(consumed, |(k, _)| k + 1);
+                relative(2, Unit::Day, true)
+            }
+            "from" if next_word == Some("now") => {
+                consumed = next.map_or(consumed, |(k, _)| k + 1);
+                vec![Piece::In]
+            }
+            "less" if next_word == Some("than") => {
+                // `less than 1 minute ago` / `less than a minute ago`.
+                let rest: Vec<&str> = raw[i..]
+                    .iter()
+                    .copied()
+                    .filter(|r| *r != " ")
+                    .take(5)
+                    .collect();
+                if matches!(
+                    rest.as_slice(),
+                    ["less", "than", "1" | "a" | "one", "minute", "ago"]
+                ) {
+                    consumed = raw.len().min(
+                        raw.iter()
+                            .enumerate()
+                            .skip(i)
+                            .filter(|(_, r)| **r == "ago")
+                            .map(|(k, _)| k + 1)
+                            .next()
+                            .unwrap_or(raw.len()),
+                    );
+                    let mut p = vec![
+                        Piece::Digits("45".into()),
+                        Piece::Space,
+                        Piece::Unit(Unit::Second),
+                    ];
+                    p.extend([Piece::Space, Piece::Ago]);
+                    p
+                } else {
+                    return None;
+                }
+            }
+            "last" | "this" | "next" => {
+                let modifier = match run {
+                    "last" => Modifier::Last,
+                    "this" => Modifier::This,
+                    _ => Modifier::Next,
+                };
+                let (k, word) = next?;
+                consumed = k + 1;
+                if let Some(hour) = part_of_day(word).filter(|_| modifier != Modifier::Next) {
+                    // `this morning`: today; `last night`: yesterday night.
+                    let days = match (modifier, word) {
+                        (Modifier::Last, "night") => 1,
+                        (Modifier::This, _) => 0,
+                        _ => return None,
+                    };
+                    let mut p = relative(days, Unit::Day, false);
+                    p.extend([Piece::Space, Piece::PartOfDay(hour)]);
+                    p
+                } else if let Some(day) = weekday_word(word).filter(|_| word.len() > 2) {
+                    let known = match modifier {
+                        Modifier::Last | Modifier::Next => !matches!(word, "wed" | "sat" | "sun"),
+                        Modifier::This => !matches!(word, "wed" | "sat" | "sun"),
+                    };
+                    if !known {
+                        return None;
+                    }
+                    vec![Piece::Modifier(modifier), Piece::Space, Piece::Weekday(day)]
+                } else {
+                    let unit = unit_word(word)?;
+                    match (modifier, unit, word) {
+                        (
+                            _,
+                            Unit::Century | Unit::Decade | Unit::Fortnight,
+                            "century" | "decade" | "fortnight",
+                        ) => relative(1, unit, modifier == Modifier::Next),
+                        (Modifier::This, Unit::Hour, "hour")
+                        | (Modifier::This, Unit::Minute, "minute") => relative(0, unit, false),
+                        (_, Unit::Month, "mo" | "month")
+                        | (_, Unit::Week, "week" | "wk")
+                        | (_, Unit::Year, "year" | "yr") => match modifier {
+                            Modifier::This => relative(0, unit, false),
+                            Modifier::Last => relative(1, unit, false),
+                            Modifier::Next => relative(1, unit, true),
+                        },
+                        _ => return None,
+                    }
+                }
+            }
+            "in" if next_word == Some("the") => {
+                let (k, word) = after_next?;
+                let hour = part_of_day(word)?;
+                consumed = k + 1;
+                vec![Piece::PartOfDay(hour)]
+            }
+            "mon" | "mons" if last_is_digits(&out) => vec![Piece::Unit(Unit::Month)],
+            "m" if !last_is_digits(&out) => Vec::new(),
+            "mo" if !last_is_digits(&out) => vec![Piece::Weekday(0)],
+            // `5w ago`, `in 5w`: only glued to the number.
+            "w" if i > 0 && raw[i - 1].starts_with(|c: char| c.is_ascii_digit()) => {
+                vec![Piece::Unit(Unit::Week)]
+            }
+            // `in 3 weeks time`
+            "time"
+                if raw[..i].iter().rev().find(|r| **r != " ") == Some(&"weeks")
+                    && out.contains(&Piece::In) =>
+            {
+                Vec::new()
+            }
+            "st" | "nd" | "rd" => Vec::new(),
+            "th" if last_is_digits(&out) => Vec::new(),
+            "t" if last_is_digits(&out)
+                && raw
+                    .get(i + 1)
+                    .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())) =>
+            {
+                vec![Piece::T]
+            }
+            "ago" | "before" => vec![Piece::Ago],
+            "in" | "after" => vec![Piece::In],
+            // `5 days later`, with the unit's full name, one space after the number.
+            "later"
+                if i >= 4
+                    && raw[i - 1] == " "
+                    && raw[i - 3] == " "
+                    && raw[i - 4].starts_with(|c: char| c.is_ascii_digit())
+                    && matches!(
+                        raw[i - 2].trim_end_matches('s'),
+                        "century"
+                            | "centurie"
+                            | "mon"
+                            | "decade"
+                            | "fortnight"
+                            | "year"
+                            | "month"
+                            | "week"
+                            | "day"
+                            | "hour"
+                            | "minute"
+                            | "second"
+                    ) =>
+            {
+                vec![Piece::Later]
+            }
+            "am" => vec![Piece::Meridian { pm: false }],
+            "pm" => vec![Piece::Meridian { pm: true }],
+            word if skip_word(word) => Vec::new(),
+            word => {
+                if let Some(n) =
+                    number_word(word).filter(|&n| n <= 12 || next_word.is_some_and(is_plural_unit))
+                {
+                    vec![Piece::Digits(n.to_string())]
+                } else if let Some(tens) = tens_word(word) {
+                    // `twenty five minutes`, `twenty-five minutes`, `twenty minutes`.
+                    let ones = next_word.and_then(number_word).filter(|&n| n < 10);
+                    let glued = raw.get(i + 1) == Some(&"-")
+                        && raw
+                            .get(i + 2)
+                            .and_then(|w| number_word(w))
+                            .is_some_and(|n| n < 10);
+                    if glued {
+                        let ones = raw.get(i + 2).and_then(|w| number_word(w)).unwrap_or(0);
+                        if !word_after(i + 3).is_some_and(|(_, w)| is_plural_unit(w)) {
+                            return None;
+                        }
+                        consumed = i + 3;
+                        vec![Piece::Digits((tens + ones).to_string())]
+                    } else if let (Some(ones), Some((k, _))) = (ones, next) {
+                        if !after_next.is_some_and(|(_, w)| is_plural_unit(w)) {
+                            return None;
+                        }
+                        consumed = k + 1;
+                        vec![Piece::Digits((tens + ones).to_string())]
+                    } else if next_word.is_some_and(is_plural_unit) {
+                        vec![Piece::Digits(tens.to_string())]
+                    } else {
+                        return None;
+                    }
+                } else if let Some(unit) = unit_word(word) {
+                    vec![Piece::Unit(unit)]
+                } else if let Some(month) = month_word(word) {
+                    vec![Piece::Month(month)]
+                } else if let Some(day) = weekday_word(word) {
+                    vec![Piece::Weekday(day)]
+                } else if let Some(hour) = part_of_day(word) {
+                    vec![Piece::PartOfDay(hour)]
+                } else if let Some(offset) = zone_word(word) {
+                    vec![Piece::Zone(offset)]
+                } else {
+                    return None;
+                }
+            }
+        };
+        out.extend(pieces);
+        i = consumed;
+    }
+    Some(out)
+}
+
+fn clock_pieces(hour: u32) -> Vec<Piece> {
+    vec![
+        Piece::Digits(format!("{hour:02}")),
+        Piece::Punct(':'),
+        Piece::Digits("00".into()),
+    ]
+}
+
+/// `1 day ago`, `in 1 day`: what dateparser turns its day words into.
+fn relative(amount: u32, unit: Unit, future: bool) -> Vec<Piece> {
+    let mut p = Vec::new();
+    if future {
+        p.extend([Piece::In, Piece::Space]);
+    }
+    p.extend([
+        Piece::Digits(amount.to_string()),
+        Piece::Space,
+        Piece::Unit(unit),
+    ]);
+    if !future {
+        p.extend([Piece::Space, Piece::Ago]);
+    }
+    p
+}
