@@ -5,20 +5,16 @@ use serde_json::{Map, Value};
 
 use chaosprometheus_host::{Credential, HostAuth};
 
+use crate::model::{Activity, Provider};
 use crate::prometheus::PROBES_MODULE;
-use crate::run::scopes;
-use crate::validate;
 
-/// The secrets scopes the experiment's Prometheus probes declare.
-pub(crate) fn probe_scopes(experiment: &Value) -> Vec<String> {
-    let hypothesis = experiment
-        .get("steady-state-hypothesis")
-        .and_then(|h| h.get("probes"));
-    validate::list(experiment.get("method"))
-        .chain(validate::list(experiment.get("rollbacks")))
-        .chain(validate::list(hypothesis))
-        .filter(|a| a.pointer("/provider/module").and_then(Value::as_str) == Some(PROBES_MODULE))
-        .flat_map(scopes)
+/// The secrets scopes these activities' Prometheus probes declare.
+pub(crate) fn probe_scopes<'a>(activities: impl Iterator<Item = &'a Activity>) -> Vec<String> {
+    activities
+        .filter(
+            |a| matches!(&a.provider, Provider::Python { module, .. } if module == PROBES_MODULE),
+        )
+        .flat_map(Activity::secrets)
         .collect()
 }
 

@@ -9,8 +9,9 @@
 pub mod configuration;
 mod credentials;
 pub mod document;
-pub mod jsonpath2;
 mod journal;
+pub mod jsonpath2;
+mod model;
 mod printer;
 pub mod prometheus;
 pub mod providers;

@@ -3,10 +3,8 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
-
 use crate::journal::Entry;
-use crate::run::activity_label;
+use crate::model::Activity;
 
 pub(crate) struct Printer {
     verbose: bool,
@@ -29,13 +27,10 @@ impl Printer {
         eprintln!("warning: {}", text.replace('\n', " "));
     }
 
-    pub(crate) fn activity(&self, activity: &Value, entry: &Entry, aborted: Option<&str>) {
-        let kind = activity
-            .get("type")
-            .and_then(Value::as_str)
-            .unwrap_or("activity");
+    pub(crate) fn activity(&self, activity: &Activity, entry: &Entry, aborted: Option<&str>) {
+        let kind = activity.kind.name();
         let status = entry.status.unwrap_or("aborted");
-        let name = activity_label(activity);
+        let name = &activity.name;
         print!(
             "  {kind:<6} {name:<40} {status:<9} {:>8.3} s",
             entry.duration

@@ -70,13 +70,10 @@ fn is_executable(path: &Path) -> bool {
 /// Runs a `process` provider: `{status, stdout, stderr}`; a non-zero exit is
 /// not a failure, running past `timeout` is.
 pub async fn run_process(
-    provider: &Map<String, Value>,
+    path: &str,
     arguments: &Value,
+    timeout: Option<f64>,
 ) -> Result<Value, Failure> {
-    let path = provider
-        .get("path")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
     let program = find_program(path)
         .ok_or_else(|| Failure::Abort(format!("path '{path}' cannot be found")))?;
     let mut command = match arguments {
@@ -95,10 +92,7 @@ pub async fn run_process(
     command
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
-    let timeout = provider
-        .get("timeout")
-        .and_then(Value::as_f64)
-        .filter(|t| *t > 0.0);
+    let timeout = timeout.filter(|t| *t > 0.0);
     let run = command.output();
     let output = match timeout {
         Some(seconds) => tokio::time::timeout(Duration::from_secs_f64(seconds), run)
@@ -141,21 +135,14 @@ fn argument_list(arguments: &Value) -> Vec<String> {
 /// Runs an `http` provider: `{status, headers, body}`; any HTTP status
 /// succeeds; a connection failure or a timeout fails the activity.
 pub async fn run_http(
-    provider: &Map<String, Value>,
+    method: &str,
+    verify_tls: bool,
     url: &str,
     headers: &Value,
     arguments: &Value,
     timeout: &Value,
 ) -> Result<Value, Failure> {
-    let method = provider
-        .get("method")
-        .and_then(Value::as_str)
-        .unwrap_or("GET")
-        .to_uppercase();
-    let verify_tls = provider
-        .get("verify_tls")
-        .and_then(Value::as_bool)
-        .unwrap_or(true);
+    let method = method.to_uppercase();
     let (connect, read) = match timeout {
         Value::Number(n) => (n.as_f64(), n.as_f64()),
         Value::Array(pair) if pair.len() == 2 => (pair[0].as_f64(), pair[1].as_f64()),
@@ -287,19 +274,15 @@ mod tests {
 
     #[tokio::test]
     async fn process_results_and_timeouts() {
-        let provider = json!({"path": "sh"}).as_object().unwrap().clone();
-        let out = run_process(&provider, &json!(["-c", "echo out; echo err >&2; exit 3"]))
+        let out = run_process("sh", &json!(["-c", "echo out; echo err >&2; exit 3"]), None)
             .await
             .unwrap();
         assert_eq!(
             out,
             json!({"status": 3, "stdout": "out\n", "stderr": "err\n"})
         );
-        let slow = json!({"path": "sleep", "timeout": 0.2})
-            .as_object()
-            .unwrap()
-            .clone();
-        let Err(Failure::Activity(error)) = run_process(&slow, &json!(["5"])).await else {
+        let Err(Failure::Activity(error)) = run_process("sleep", &json!(["5"]), Some(0.2)).await
+        else {
             panic!("a process past its timeout fails the activity");
         };
         assert_eq!(
@@ -307,12 +290,8 @@ mod tests {
             "process activity took too long to complete"
         );
         assert_eq!(error.kind(), "activity");
-        let missing = json!({"path": "no-such-program-here"})
-            .as_object()
-            .unwrap()
-            .clone();
         assert!(matches!(
-            run_process(&missing, &Value::Null).await,
+            run_process("no-such-program-here", &Value::Null, None).await,
             Err(Failure::Abort(_))
         ));
     }

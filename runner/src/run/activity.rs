@@ -6,9 +6,10 @@ use std::time::Instant;
 
 use serde_json::{json, Map, Value};
 
-use super::{activity_label, scopes, Runner};
+use super::Runner;
 use crate::configuration::substitute;
 use crate::journal::{now_iso, number, Entry};
+use crate::model::{Activity, Kind, Provider, Step};
 use crate::prometheus::{self, ProbeCall, PROBES_MODULE};
 use chaosprometheus_host::CallError;
 
@@ -27,40 +28,39 @@ pub(crate) struct Aborted {
 pub(crate) type Slot<'a> = Option<(&'a RefCell<Vec<Option<Value>>>, usize)>;
 
 impl Runner {
-    /// Runs one activity with its pauses: Chaos Toolkit's `execute_activity`.
-    pub(super) async fn execute(&self, activity: &Value, slot: Slot<'_>) -> Result<Entry, Aborted> {
-        let activity = match activity.get("ref").and_then(Value::as_str) {
-            Some(name) => self.refs.get(name).cloned().ok_or_else(|| Aborted {
-                entry: None,
-                message: format!("could not find referenced activity '{name}'"),
-            })?,
-            None => activity.clone(),
+    /// Runs one step with its pauses: Chaos Toolkit's `execute_activity`.
+    pub(super) async fn execute(&self, step: &Step, slot: Slot<'_>) -> Result<Entry, Aborted> {
+        let activity = self.model.resolve(step).map_err(|message| Aborted {
+            entry: None,
+            message,
+        })?;
+        let names = self.values.lookup(&activity.secrets());
+        let skip = self.skips(activity);
+        let pauses = substitute(&activity.pauses.to_json(), &names);
+        let pause = |when: &str| {
+            pauses
+                .get(when)
+                .and_then(Value::as_f64)
+                .filter(|_| !skip && self.dry != Some(Dry::Pause))
         };
-        let names = self.values.lookup(&scopes(&activity));
-        let skip = self.skips(&activity);
-        let pauses = substitute(activity.get("pauses").unwrap_or(&Value::Null), &names);
-        if !skip && self.dry != Some(Dry::Pause) {
-            if let Some(seconds) = pauses.get("before").and_then(Value::as_f64) {
-                self.printer
-                    .pause(seconds, "before", &activity_label(&activity))
-                    .await;
-            }
+        if let Some(seconds) = pause("before") {
+            self.printer.pause(seconds, "before", &activity.name).await;
         }
         let clock = Instant::now();
         let start = now_iso();
         if let Some((runs, index)) = slot {
             runs.borrow_mut()[index] =
-                Some(json!({"activity": activity, "output": null, "start": start}));
+                Some(json!({"activity": activity.raw, "output": null, "start": start}));
         }
         let result = if skip {
             Ok(Value::Null)
         } else {
-            self.provide(&activity).await
+            self.provide(activity).await
         };
         let end = now_iso();
         let duration = clock.elapsed().as_secs_f64();
         let mut entry = Entry {
-            activity: activity.clone(),
+            activity: activity.raw.clone(),
             output: Value::Null,
             start,
             end,
@@ -86,14 +86,10 @@ impl Runner {
                 Some(message)
             }
         };
-        self.printer.activity(&activity, &entry, aborted.as_deref());
-        self.after_activity(&activity, &entry).await;
-        if !skip && self.dry != Some(Dry::Pause) {
-            if let Some(seconds) = pauses.get("after").and_then(Value::as_f64) {
-                self.printer
-                    .pause(seconds, "after", &activity_label(&activity))
-                    .await;
-            }
+        self.printer.activity(activity, &entry, aborted.as_deref());
+        self.after_activity(activity, &entry).await;
+        if let Some(seconds) = pause("after") {
+            self.printer.pause(seconds, "after", &activity.name).await;
         }
         match aborted {
             Some(message) => Err(Aborted {
@@ -105,55 +101,60 @@ impl Runner {
     }
 
     /// Whether `--dry` skips this activity.
-    pub(super) fn skips(&self, activity: &Value) -> bool {
-        let kind = activity.get("type").and_then(Value::as_str);
+    pub(super) fn skips(&self, activity: &Activity) -> bool {
         match self.dry {
             Some(Dry::Activities) => true,
-            Some(Dry::Probes) => kind == Some("probe"),
-            Some(Dry::Actions) => kind == Some("action"),
+            Some(Dry::Probes) => activity.kind == Kind::Probe,
+            Some(Dry::Actions) => activity.kind == Kind::Action,
             _ => false,
         }
     }
 
     /// Runs the activity's provider and returns its output.
-    pub(super) async fn provide(&self, activity: &Value) -> Result<Value, Failure> {
-        let provider = activity
-            .get("provider")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        let names = self.values.lookup(&scopes(activity));
-        let arguments = substitute(provider.get("arguments").unwrap_or(&Value::Null), &names);
-        match provider.get("type").and_then(Value::as_str) {
-            Some("python")
-                if provider.get("module").and_then(Value::as_str) == Some(PROBES_MODULE) =>
-            {
-                let func = provider
-                    .get("func")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
+    pub(super) async fn provide(&self, activity: &Activity) -> Result<Value, Failure> {
+        let names = self.values.lookup(&activity.secrets());
+        let fill = |value: &Value| substitute(value, &names);
+        match &activity.provider {
+            Provider::Python {
+                module,
+                func,
+                arguments,
+                ..
+            } if module == PROBES_MODULE => {
+                let arguments = fill(arguments);
                 let empty = Map::new();
                 let call = prometheus::plan(func, arguments.as_object().unwrap_or(&empty))
                     .map_err(Failure::activity)?;
                 self.call_component(call).await
             }
-            Some("process") => providers::run_process(&provider, &arguments).await,
-            Some("http") => {
-                let url = substitute(provider.get("url").unwrap_or(&Value::Null), &names);
-                let headers = substitute(provider.get("headers").unwrap_or(&Value::Null), &names);
-                let timeout = substitute(provider.get("timeout").unwrap_or(&Value::Null), &names);
+            Provider::Python { module, .. } => Err(Failure::Abort(format!(
+                "the Python module '{module}' cannot run here"
+            ))),
+            Provider::Process {
+                path,
+                arguments,
+                timeout,
+                ..
+            } => providers::run_process(path, &fill(arguments), fill(timeout).as_f64()).await,
+            Provider::Http {
+                url,
+                method,
+                headers,
+                arguments,
+                timeout,
+                verify_tls,
+                ..
+            } => {
                 providers::run_http(
-                    &provider,
-                    url.as_str().unwrap_or_default(),
-                    &headers,
-                    &arguments,
-                    &timeout,
+                    method.as_deref().unwrap_or("GET"),
+                    verify_tls.unwrap_or(true),
+                    fill(url).as_str().unwrap_or_default(),
+                    &fill(headers),
+                    &fill(arguments),
+                    &fill(timeout),
                 )
                 .await
             }
-            other => Err(Failure::Abort(format!(
-                "provider {other:?} cannot run here"
-            ))),
         }
     }
 

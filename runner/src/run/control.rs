@@ -5,8 +5,9 @@ use serde_json::Value;
 
 use chaosprometheus_host::{ActivityKind, ActivityOutcome, ActivityStatus, RunStatus};
 
-use super::{activity_label, Control, Runner};
+use super::{Control, Runner};
 use crate::journal::Entry;
+use crate::model::{Activity, Kind};
 use crate::prometheus::CONTROL_MODULE;
 
 impl Runner {
@@ -46,17 +47,16 @@ impl Runner {
         }
     }
 
-    pub(super) async fn after_activity(&self, activity: &Value, entry: &Entry) {
+    pub(super) async fn after_activity(&self, activity: &Activity, entry: &Entry) {
         let mut control = self.control.lock().await;
         let Some(control) = control.as_mut().filter(|c| c.activity_metrics) else {
             return;
         };
         let outcome = ActivityOutcome {
-            name: activity_label(activity),
-            kind: if activity.get("type").and_then(Value::as_str) == Some("action") {
-                ActivityKind::Action
-            } else {
-                ActivityKind::Probe
+            name: activity.name.clone(),
+            kind: match activity.kind {
+                Kind::Action => ActivityKind::Action,
+                Kind::Probe => ActivityKind::Probe,
             },
             status: if entry.succeeded() {
                 ActivityStatus::Succeeded

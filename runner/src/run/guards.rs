@@ -10,9 +10,10 @@ use std::time::{Duration, Instant};
 use futures::stream::{FuturesUnordered, StreamExt};
 use serde_json::{json, Map, Value};
 
-use super::{activity_label, Runner};
+use super::Runner;
 use crate::configuration::substitute;
 use crate::journal::now_iso;
+use crate::model::{Activity, Step};
 use crate::providers::Failure;
 use crate::{validate, Interruption};
 
@@ -32,18 +33,20 @@ pub(crate) enum Schedule {
 
 #[derive(Debug, Clone)]
 pub(crate) struct Guard {
-    pub(crate) probe: Value,
+    pub(crate) probe: Step,
     pub(crate) schedule: Schedule,
 }
 
 /// The safeguard probes of every safeguards control of the experiment.
-pub(crate) fn guards(experiment: &Value) -> Vec<Guard> {
+pub(crate) fn guards(experiment: &Value) -> Result<Vec<Guard>, String> {
     validate::list(experiment.get("controls"))
         .filter(|control| control["provider"]["module"] == SAFEGUARDS_MODULE)
         .flat_map(|control| validate::list(control["provider"].pointer("/arguments/probes")))
-        .map(|probe| Guard {
-            probe: probe.clone(),
-            schedule: schedule(probe),
+        .map(|probe| {
+            Ok(Guard {
+                probe: Step::parse(probe)?,
+                schedule: schedule(probe),
+            })
         })
         .collect()
 }
@@ -161,7 +164,7 @@ impl Runner {
 
     /// Repeats the probe every `seconds` (counted from the end of one run
     /// to the start of the next) until it trips.
-    async fn guard_every(&self, probe: &Value, seconds: f64) -> Option<Tripped> {
+    async fn guard_every(&self, probe: &Step, seconds: f64) -> Option<Tripped> {
         let pace = Duration::try_from_secs_f64(seconds).unwrap_or(Duration::MAX);
         loop {
             if let Some(tripped) = self.guard_once(probe).await {
@@ -172,32 +175,33 @@ impl Runner {
     }
 
     /// Runs the probe once; `Some` when it trips.
-    async fn guard_once(&self, probe: &Value) -> Option<Tripped> {
-        let probe = self.guard_probe(probe);
-        let run = self.guard_run(&probe).await;
-        let within = self.check_tolerance(&probe, &run["output"]).await;
+    async fn guard_once(&self, step: &Step) -> Option<Tripped> {
+        let probe = match self.model.resolve(step) {
+            Ok(probe) => probe,
+            Err(problem) => {
+                let run = json!({"activity": step.raw(), "output": null, "status": "failed",
+                                 "exception": [format!("chaoslib.exceptions.ActivityFailed: {problem}\n")]});
+                let name = match step {
+                    Step::Ref(name) => name.clone(),
+                    Step::Activity(activity) => activity.name.clone(),
+                };
+                return Some(Tripped { name, run });
+            }
+        };
+        let run = self.guard_run(probe).await;
+        let within = self.check_tolerance(probe, &run["output"]).await;
         (!within).then(|| Tripped {
-            name: activity_label(&probe),
+            name: probe.name.clone(),
             run,
         })
-    }
-
-    /// The probe, or the activity its `ref` names.
-    fn guard_probe(&self, probe: &Value) -> Value {
-        probe
-            .get("ref")
-            .and_then(Value::as_str)
-            .and_then(|name| self.refs.get(name))
-            .cloned()
-            .unwrap_or_else(|| probe.clone())
     }
 
     /// One run of a safeguard probe, in the shape chaostoolkit-addons
     /// records it (naive UTC times, no `tolerance_met`). Safeguards run
     /// whatever `--dry` says, as in chaostoolkit-addons.
-    async fn guard_run(&self, probe: &Value) -> Value {
-        let names = self.values.lookup(&super::scopes(probe));
-        let pauses = substitute(probe.get("pauses").unwrap_or(&Value::Null), &names);
+    async fn guard_run(&self, probe: &Activity) -> Value {
+        let names = self.values.lookup(&probe.secrets());
+        let pauses = substitute(&probe.pauses.to_json(), &names);
         let pause = |when: &str| {
             pauses
                 .get(when)
@@ -212,7 +216,7 @@ impl Runner {
         let result = self.provide(probe).await;
         let end = naive(now_iso());
         let mut run = Map::new();
-        run.insert("activity".into(), probe.clone());
+        run.insert("activity".into(), probe.raw.clone());
         match result {
             Ok(output) => {
                 run.insert("output".into(), output);

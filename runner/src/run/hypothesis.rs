@@ -7,43 +7,39 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
-use super::{activity_label, scopes, truthy, Runner};
+use super::{truthy, Runner};
 use crate::journal::empty_entry;
-use crate::{tolerance, validate};
+use crate::model::{tolerance_probe, Activity};
+use crate::tolerance;
 
 impl Runner {
     /// The steady-state hypothesis, or `None` when there is none.
     pub(super) async fn hypothesis(&self, when: &str) -> Option<Value> {
-        let hypothesis = self.experiment.get("steady-state-hypothesis")?;
-        let probes: Vec<&Value> = validate::list(hypothesis.get("probes")).collect();
-        if probes.is_empty() {
+        if self.model.hypothesis.is_empty() {
             return None;
         }
-        let title = hypothesis
-            .get("title")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
-        self.printer
-            .line(&format!("Steady state hypothesis ({when}): {title}"));
+        self.printer.line(&format!(
+            "Steady state hypothesis ({when}): {}",
+            self.model.hypothesis_title
+        ));
         let mut entries = Vec::new();
         let mut met = true;
-        for probe in probes {
-            let mut entry = match self.execute(probe, None).await {
+        for step in &self.model.hypothesis {
+            let mut entry = match self.execute(step, None).await {
                 Ok(entry) => entry,
                 Err(aborted) => {
                     self.warn(format!("hypothesis probe aborted: {}", aborted.message));
-                    let mut entry = aborted.entry.unwrap_or_else(|| empty_entry(probe));
+                    let mut entry = aborted.entry.unwrap_or_else(|| empty_entry(&step.raw()));
                     entry.status = Some("failed");
                     entry.exception = Some(aborted.message);
                     entry
                 }
             };
-            let within = if !entry.succeeded() {
-                false
-            } else if self.skips(probe) {
-                true
-            } else {
-                self.check_tolerance(probe, &entry.output).await
+            let within = match self.model.resolve(step) {
+                Ok(_) if !entry.succeeded() => false,
+                Ok(probe) if self.skips(probe) => true,
+                Ok(probe) => self.check_tolerance(probe, &entry.output).await,
+                Err(_) => false,
             };
             entry.tolerance_met = Some(within);
             self.printer.tolerance(within);
@@ -62,11 +58,7 @@ impl Runner {
     }
 
     pub(super) fn has_hypothesis(&self) -> bool {
-        self.experiment
-            .get("steady-state-hypothesis")
-            .and_then(|h| h.get("probes"))
-            .and_then(Value::as_array)
-            .is_some_and(|probes| !probes.is_empty())
+        !self.model.hypothesis.is_empty()
     }
 
     /// The method with the hypothesis run alongside it, every `frequency`
@@ -122,23 +114,25 @@ impl Runner {
             .line("Continuous steady state hypothesis terminated");
     }
 
-    pub(super) async fn check_tolerance(&self, probe: &Value, output: &Value) -> bool {
-        let Some(tolerance) = probe.get("tolerance") else {
+    pub(super) async fn check_tolerance(&self, probe: &Activity, output: &Value) -> bool {
+        let Some(tolerance) = &probe.tolerance else {
             return true;
         };
-        let names = self.values.lookup(&scopes(probe));
+        let names = self.values.lookup(&probe.secrets());
         if tolerance.get("type").and_then(Value::as_str) == Some("probe") {
             // The output goes to the tolerance probe as its `value` argument.
-            let mut check = tolerance.clone();
-            if let Some(arguments) = check["provider"]
-                .get_mut("arguments")
-                .and_then(Value::as_object_mut)
-            {
-                arguments.insert("value".into(), output.clone());
-            }
-            return match self.provide(&check).await {
-                Ok(result) => truthy(&result),
-                Err(_) => false,
+            return match tolerance_probe(tolerance, output) {
+                Ok(check) => self
+                    .provide(&check)
+                    .await
+                    .is_ok_and(|result| truthy(&result)),
+                Err(problem) => {
+                    self.warn(format!(
+                        "the tolerance probe of '{}': {problem}",
+                        probe.name
+                    ));
+                    false
+                }
             };
         }
         match tolerance::within(tolerance, output, &names) {
@@ -146,7 +140,7 @@ impl Runner {
             Err(problem) => {
                 self.warn(format!(
                     "the tolerance of '{}' could not be checked: {problem}",
-                    activity_label(probe)
+                    probe.name
                 ));
                 false
             }

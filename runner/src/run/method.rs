@@ -4,13 +4,10 @@
 use std::future::Future;
 use std::pin::pin;
 
-use futures::stream::{FuturesUnordered, StreamExt};
-use serde_json::Value;
-
 use super::activity::Aborted;
 use super::Runner;
 use crate::journal::Entry;
-use crate::validate;
+use futures::stream::{FuturesUnordered, StreamExt};
 
 impl Runner {
     /// The method: activities in order, background ones alongside, all
@@ -18,15 +15,15 @@ impl Runner {
     pub(super) async fn method(&self) -> Result<(), String> {
         let mut background = FuturesUnordered::new();
         let mut abort = None;
-        for activity in validate::list(self.experiment.get("method")) {
+        for step in &self.model.method {
             let slot = {
                 let mut runs = self.method_runs.borrow_mut();
                 runs.push(None);
                 runs.len() - 1
             };
             let runs = &self.method_runs;
-            let job = async move { (slot, self.execute(activity, Some((runs, slot))).await) };
-            if activity.get("background") == Some(&Value::Bool(true)) {
+            let job = async move { (slot, self.execute(step, Some((runs, slot))).await) };
+            if step.background() {
                 background.push(Box::pin(job) as std::pin::Pin<Box<dyn Future<Output = _> + '_>>);
                 continue;
             }
@@ -65,20 +62,16 @@ impl Runner {
 
     /// The rollbacks in order, each entry kept in `rollback_runs`.
     pub(super) async fn rollbacks(&self) {
-        let rollbacks: Vec<&Value> = validate::list(self.experiment.get("rollbacks")).collect();
-        if !rollbacks.is_empty() {
+        if !self.model.rollbacks.is_empty() {
             self.printer.line("Let's rollback...");
         }
-        for activity in rollbacks {
+        for step in &self.model.rollbacks {
             let slot = {
                 let mut runs = self.rollback_runs.borrow_mut();
                 runs.push(None);
                 runs.len() - 1
             };
-            let entry = match self
-                .execute(activity, Some((&self.rollback_runs, slot)))
-                .await
-            {
+            let entry = match self.execute(step, Some((&self.rollback_runs, slot))).await {
                 Ok(entry) => Some(entry),
                 Err(aborted) => {
                     self.warn(format!("rollback aborted: {}", aborted.message));

@@ -9,7 +9,6 @@ mod hypothesis;
 mod method;
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::pin;
 use std::time::Instant;
@@ -21,6 +20,7 @@ use chaosprometheus_host::{ControlRun, ControlSettings, Endpoint, ProbeHost};
 use crate::configuration::ConfigurationAndSecrets;
 use crate::credentials::{credentials, probe_scopes};
 use crate::journal::{hostname, now_iso, probe_failed};
+use crate::model::Experiment;
 use crate::printer::Printer;
 use crate::prometheus::{self, CONTROL_MODULE};
 use crate::validate;
@@ -49,9 +49,10 @@ pub(crate) struct Runner {
     /// A run of the hypothesis during the method failed with `--fail-fast`.
     failed_fast: Cell<bool>,
     guards: Vec<guards::Guard>,
+    /// The experiment's phases, typed.
+    model: Experiment,
     /// The safeguard that interrupted the run.
     tripped: RefCell<Option<guards::Tripped>>,
-    refs: HashMap<String, Value>,
     control_spec: Option<(ControlSettings, bool)>,
     control: tokio::sync::Mutex<Option<Control>>,
     printer: Printer,
@@ -92,8 +93,13 @@ impl Runner {
         let mut host_config = options.host.clone();
         host_config.policy.allowed.clear();
         host_config.policy.injections.clear();
-        let auth = credentials(&settings.lookup(&probe_scopes(&experiment)), "prometheus")
-            .map_err(invalid)?;
+        let model = Experiment::parse(&experiment).map_err(invalid)?;
+        let guards = guards::guards(&experiment).map_err(invalid)?;
+        let probes = model
+            .activities()
+            .chain(guards.iter().filter_map(|g| g.probe.activity()));
+        let auth =
+            credentials(&settings.lookup(&probe_scopes(probes)), "prometheus").map_err(invalid)?;
         host_config
             .policy
             .allow_endpoint(&base_url, auth)
@@ -114,13 +120,6 @@ impl Runner {
         }
         let host = ProbeHost::new(host_config)
             .map_err(|e| NotRun::Host(format!("cannot load the component: {e:#}")))?;
-        let hypothesis = experiment
-            .get("steady-state-hypothesis")
-            .and_then(|h| h.get("probes"));
-        let refs = validate::list(experiment.get("method"))
-            .chain(validate::list(hypothesis))
-            .filter_map(|a| Some((a.get("name")?.as_str()?.to_string(), a.clone())))
-            .collect();
         Ok(Runner {
             host,
             values: settings,
@@ -144,9 +143,9 @@ impl Runner {
             frequency: options.hypothesis_frequency.unwrap_or(1.0),
             fail_fast: options.fail_fast,
             failed_fast: Cell::new(false),
-            guards: guards::guards(&experiment),
+            guards,
+            model,
             tripped: RefCell::new(None),
-            refs,
             control_spec,
             control: tokio::sync::Mutex::new(None),
             printer: Printer::new(options.verbose),
@@ -369,20 +368,6 @@ fn entries(runs: &RefCell<Vec<Option<Value>>>) -> Vec<Value> {
 /// A problem of the experiment itself, found before anything ran.
 fn invalid(problem: String) -> NotRun {
     NotRun::Invalid(vec![problem])
-}
-
-pub(crate) fn scopes(activity: &Value) -> Vec<String> {
-    validate::list(activity.get("provider").and_then(|p| p.get("secrets")))
-        .filter_map(|s| s.as_str().map(str::to_string))
-        .collect()
-}
-
-pub(crate) fn activity_label(activity: &Value) -> String {
-    activity
-        .get("name")
-        .and_then(Value::as_str)
-        .unwrap_or("(unnamed)")
-        .to_string()
 }
 
 /// Python truthiness of a JSON value.
