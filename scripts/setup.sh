@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the demo and the tests need and nothing else: Rust's
 # wasm32-wasip2 target; the Debian packages of the real servers the tests
-# start (prometheus, with promtool, and prometheus-pushgateway); and, for
+# start (prometheus, with promtool, prometheus-pushgateway, victoria-metrics
+# and prometheus-node-exporter; the tests start their own on ephemeral
+# ports, so a service the package starts is not in the way); and, for
 # the tests that compare `chaosprom run` with the real `chaos run`, the
 # Python Chaos Toolkit with chaostoolkit-prometheus in target/chaostoolkit-venv;
 # and cargo-fuzz.
@@ -22,6 +24,8 @@ missing=()
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
+command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
+command -v prometheus-node-exporter >/dev/null 2>&1 || missing+=(prometheus-node-exporter)
 command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
