@@ -118,6 +118,17 @@ pub fn query_interval(
     // with the same message.
     let start = parse_time_expr(&request.start, now)?;
     let end = parse_time_expr(&request.end, now)?;
+    // Prometheus refuses an end before the start, but VictoriaMetrics answers
+    // for another range; refusing it here fails the same way on both.
+    if end < start {
+        return Err(ProbeError::invalid(format!(
+            "the end '{}' ({}) is before the start '{}' ({}); swap them",
+            request.end,
+            format_rfc3339(end),
+            request.start,
+            format_rfc3339(start)
+        )));
+    }
     let step = step.unwrap_or_else(|| auto_step(seconds_between(start, end)));
     range(
         transport,
@@ -347,6 +358,29 @@ mod tests {
         assert!(t.sent[1]
             .path_and_query
             .starts_with("/api/v1/query_range?query=up&timeout=2.5&step=15s&start="));
+    }
+
+    #[test]
+    fn an_end_before_the_start_fails_before_any_request() {
+        let mut t = Recorder::answering(200, OK);
+        let request = RangeQuery {
+            query: "up".into(),
+            start: "2026-11-22T08:30:35Z".into(),
+            end: "5 minutes ago".into(),
+            ..Default::default()
+        };
+        assert_eq!(
+            query_interval(&mut t, &local(), &request, now()).unwrap_err(),
+            ProbeError::invalid(
+                "the end '5 minutes ago' (2026-11-22T08:25:00.000Z) is before the start '2026-11-22T08:30:35Z' (2026-11-22T08:30:35.000Z); swap them"
+            )
+        );
+        assert!(t.sent.is_empty());
+        let one_instant = RangeQuery {
+            end: "2026-11-22T08:30:35Z".into(),
+            ..request
+        };
+        assert!(query_interval(&mut t, &local(), &one_instant, now()).is_ok());
     }
 
     #[test]

@@ -382,6 +382,20 @@ mod tests {
         ));
     }
 
+    /// VictoriaMetrics answers a scalar as a one-series vector, stamps an
+    /// instant query at now with whole seconds, and (from 1.90 on) adds
+    /// `stats`, and `isPartial` in a cluster: the body passes through and
+    /// its number is read as from Prometheus.
+    #[test]
+    fn victoria_metrics_answers_pass_through_and_read_as_prometheus_answers() {
+        let instant = r#"{"status":"success","isPartial":false,"data":{"resultType":"vector","result":[{"metric":{},"value":[1795439581,"2"]}]},"stats":{"seriesFetched":"0","executionTimeMsec":0}}"#;
+        assert_eq!(answer(200, instant).unwrap(), instant);
+        assert_eq!(single_value(instant, "1+1", None).unwrap(), 2.0);
+        let range = r#"{"status":"success","isPartial":false,"data":{"resultType":"matrix","result":[{"metric":{},"values":[[1795336200,"1"],[1795336215,"3"]]}]},"stats":{"seriesFetched":"1","executionTimeMsec":2}}"#;
+        assert_eq!(answer(200, range).unwrap(), range);
+        assert_eq!(single_series_values(range, "q").unwrap(), vec![1.0, 3.0]);
+    }
+
     #[test]
     fn series_values() {
         let matrix = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"job":"p"},"values":[[1,"1"],[2,"3"]]}]}}"#;

@@ -5,7 +5,9 @@
 
 pub mod components;
 pub mod fake;
+pub mod node_exporter;
 pub mod servers;
+pub mod victoria;
 
 use std::path::{Path, PathBuf};
 

@@ -202,7 +202,7 @@ fn backfill(dir: &Path, samples: &str) {
     );
 }
 
-fn spawn_logged(command: &mut Command, log: &Path) -> Child {
+pub(crate) fn spawn_logged(command: &mut Command, log: &Path) -> Child {
     let file = std::fs::File::create(log).expect("create the log");
     let err = file.try_clone().expect("clone the log handle");
     command

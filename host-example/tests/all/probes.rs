@@ -288,18 +288,33 @@ async fn bad_promql_is_a_prometheus_error_with_its_error_type() {
         error.message
     );
 
+    let bad_range = range(
+        "up{",
+        "2026-11-22T08:25:35Z",
+        "2026-11-22T08:30:35Z",
+        Some("1"),
+    );
+    let ProbeError::Prometheus(error) = probe_error(host.query_interval(&e, &bad_range).await)
+    else {
+        panic!("expected a Prometheus error")
+    };
+    assert_eq!((error.status, error.error_type.as_str()), (400, "bad_data"));
+    assert!(error.message.starts_with("Prometheus query range {'query': 'up{', 'step': 1, 'start': '2026-11-22T08:25:35.000Z', 'end': '2026-11-22T08:30:35.000Z'} failed: "), "{}", error.message);
+
+    // An end before the start fails in the component, the same way on
+    // Prometheus and VictoriaMetrics (which would answer for another range).
     let backwards = range(
         "up",
         "2026-11-22T08:30:35Z",
         "2026-11-22T08:25:35Z",
         Some("1"),
     );
-    let ProbeError::Prometheus(error) = probe_error(host.query_interval(&e, &backwards).await)
+    let ProbeError::InvalidArgument(message) =
+        probe_error(host.query_interval(&e, &backwards).await)
     else {
-        panic!("expected a Prometheus error")
+        panic!("expected an invalid argument")
     };
-    assert_eq!((error.status, error.error_type.as_str()), (400, "bad_data"));
-    assert!(error.message.starts_with("Prometheus query range {'query': 'up', 'step': 1, 'start': '2026-11-22T08:30:35.000Z', 'end': '2026-11-22T08:25:35.000Z'} failed: "), "{}", error.message);
+    assert!(message.contains("is before the start"), "{message}");
 }
 
 #[tokio::test]
