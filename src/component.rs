@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use jiff::Timestamp;
 
+use crate::alerts::{self, AlertFilter, AlertState, LabelMatcher, MatchOp};
 use crate::control::{
     self, ActivityKind, ActivityOutcome, ActivityStatus, Clock, ControlSettings, PushReport,
     RunStatus,
@@ -94,6 +95,13 @@ impl wit_probes::Guest for Component {
     ) -> Result<f64, wit::ProbeError> {
         plain::nodes_cpu_usage_mean(&mut WasiHttp, &endpoint.into(), &window.into(), now())
             .map_err(Into::into)
+    }
+
+    fn alerts(
+        endpoint: wit::Endpoint,
+        filter: wit_probes::AlertFilter,
+    ) -> Result<String, wit::ProbeError> {
+        alerts::alerts(&mut WasiHttp, &endpoint.into(), &filter.into()).map_err(Into::into)
     }
 }
 
@@ -244,6 +252,32 @@ impl From<wit_probes::MeanWindow> for MeanWindow {
             end: w.end,
             step: w.step,
             timeout: w.timeout,
+        }
+    }
+}
+
+impl From<wit_probes::AlertFilter> for AlertFilter {
+    fn from(f: wit_probes::AlertFilter) -> Self {
+        AlertFilter {
+            alertname: f.alertname,
+            labels: f
+                .labels
+                .into_iter()
+                .map(|m| LabelMatcher {
+                    name: m.name,
+                    op: match m.op {
+                        wit_probes::MatchOp::Equal => MatchOp::Equal,
+                        wit_probes::MatchOp::NotEqual => MatchOp::NotEqual,
+                        wit_probes::MatchOp::Regex => MatchOp::Regex,
+                        wit_probes::MatchOp::NotRegex => MatchOp::NotRegex,
+                    },
+                    value: m.value,
+                })
+                .collect(),
+            state: f.state.map(|state| match state {
+                wit_probes::AlertState::Pending => AlertState::Pending,
+                wit_probes::AlertState::Firing => AlertState::Firing,
+            }),
         }
     }
 }

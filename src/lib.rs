@@ -5,6 +5,7 @@
 //! `component` (the WIT bindings) and `http` (the one module that talks
 //! `wasi:http`) exist solely in the wasm build.
 
+pub mod alerts;
 pub mod control;
 pub mod duration;
 pub mod error;

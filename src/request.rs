@@ -167,7 +167,8 @@ impl Target {
             ));
             (Method::Post, path, Some(encoded.into_bytes()))
         } else {
-            (Method::Get, format!("{path}?{encoded}"), None)
+            let query = if encoded.is_empty() { "" } else { "?" };
+            (Method::Get, format!("{path}{query}{encoded}"), None)
         };
         let mut timeouts = self.timeouts;
         if let Some(seconds) = server_timeout_seconds {

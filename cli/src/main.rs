@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use commands::{push_run, query, query_range, query_value, run, validate};
+use commands::{alerts, push_run, query, query_range, query_value, run, validate};
 use global::GlobalOptions;
 use output::Failure;
 
@@ -47,6 +47,8 @@ enum Command {
     Query(query::QueryArgs),
     QueryRange(query_range::QueryRangeArgs),
     QueryValue(query_value::QueryValueArgs),
+    #[command(after_help = alerts::HELP)]
+    Alerts(alerts::AlertsArgs),
     #[command(after_help = run::HELP)]
     Run(run::RunArgs),
     Validate(validate::ValidateArgs),
@@ -76,6 +78,7 @@ async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
         Command::Query(args) => query::run(global, args).await.map(|()| done),
         Command::QueryRange(args) => query_range::run(global, args).await.map(|()| done),
         Command::QueryValue(args) => query_value::run(global, args).await.map(|()| done),
+        Command::Alerts(args) => alerts::run(global, args).await.map(|()| done),
         Command::Run(args) => run::run(global, args).await,
         Command::Validate(args) => validate::run(args).map(|()| done),
         Command::PushRun(args) => push_run::run(global, args).await,

@@ -22,5 +22,5 @@ pub use exports::chaostoolkit::prometheus::controls::{
     ActivityKind, ActivityOutcome, ActivityStatus, ControlSettings, PushReport, RunStatus,
 };
 pub use exports::chaostoolkit::prometheus::probes::{
-    InstantQuery, MeanKind, MeanWindow, RangeQuery,
+    AlertFilter, AlertState, InstantQuery, LabelMatcher, MatchOp, MeanKind, MeanWindow, RangeQuery,
 };

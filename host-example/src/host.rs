@@ -13,8 +13,8 @@ use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::bindings::{
-    Chaosprometheus, ChaosprometheusPre, ControlSettings, Endpoint, InstantQuery, MeanWindow,
-    ProbeError, RangeQuery,
+    AlertFilter, Chaosprometheus, ChaosprometheusPre, ControlSettings, Endpoint, InstantQuery,
+    MeanWindow, ProbeError, RangeQuery,
 };
 use crate::cache;
 use crate::control_run::{ControlRun, RunIdentity};
@@ -288,6 +288,22 @@ impl ProbeHost {
             guest
                 .chaostoolkit_prometheus_probes()
                 .call_nodes_cpu_usage_mean(store, endpoint, window)
+                .await
+        })
+        .await
+    }
+
+    /// `alerts`: the active alerts that pass `filter`, as a JSON array of
+    /// Prometheus's alert objects.
+    pub async fn alerts(
+        &self,
+        endpoint: &Endpoint,
+        filter: &AlertFilter,
+    ) -> Result<String, CallError> {
+        self.call(async |store, guest| {
+            guest
+                .chaostoolkit_prometheus_probes()
+                .call_alerts(store, endpoint, filter)
                 .await
         })
         .await

@@ -4,7 +4,10 @@
 
 use serde_json::{Map, Value};
 
-use chaosprometheus_host::{ControlSettings, InstantQuery, MeanKind, MeanWindow, RangeQuery};
+use chaosprometheus_host::rules::alerts::{AlertState, LabelMatcher, MatchOp};
+use chaosprometheus_host::{
+    AlertFilter, ControlSettings, InstantQuery, MeanKind, MeanWindow, RangeQuery,
+};
 
 pub const PROBES_MODULE: &str = "chaosprometheus.probes";
 pub const CONTROL_MODULE: &str = "chaosprometheus.metrics";
@@ -17,6 +20,7 @@ pub enum ProbeCall {
     QueryValue(InstantQuery, Option<f64>),
     ComputeMean(String, MeanWindow),
     NodesCpuUsageMean(MeanWindow),
+    Alerts(AlertFilter),
 }
 
 /// What each function takes: (required, optional) argument names.
@@ -33,6 +37,7 @@ fn signature(func: &str) -> Option<(&'static [&'static str], &'static [&'static 
             &["window", "mean_type", "end", "step", "timeout"],
         ),
         "nodes_cpu_usage_mean" => (&[], &["window", "mean_type", "end", "step", "timeout"]),
+        "alerts" => (&[], &["alertname", "labels", "state"]),
         _ => return None,
     })
 }
@@ -40,7 +45,7 @@ fn signature(func: &str) -> Option<(&'static [&'static str], &'static [&'static 
 /// Checks a probe's function and argument names (before substitution).
 pub fn check_signature(func: &str, args: &Map<String, Value>) -> Result<(), String> {
     let (required, optional) = signature(func).ok_or_else(|| {
-        format!("{PROBES_MODULE} has no function '{func}' (it has query, query_interval, query_value, compute_mean, nodes_cpu_usage_mean)")
+        format!("{PROBES_MODULE} has no function '{func}' (it has query, query_interval, query_value, compute_mean, nodes_cpu_usage_mean, alerts)")
     })?;
     for name in required {
         if !args.contains_key(*name) {
@@ -53,6 +58,11 @@ pub fn check_signature(func: &str, args: &Map<String, Value>) -> Result<(), Stri
         if !required.contains(&name.as_str()) && !optional.contains(&name.as_str()) {
             return Err(format!("{func}() has no argument '{name}'"));
         }
+    }
+    // Values without placeholders can be checked now; the others when the
+    // probe runs.
+    if func == "alerts" && !Value::Object(args.clone()).to_string().contains('$') {
+        alert_filter(args)?;
     }
     Ok(())
 }
@@ -120,8 +130,53 @@ pub fn plan(func: &str, args: &Map<String, Value>) -> Result<ProbeCall, String> 
             timeout: text("timeout")?,
         }),
         "compute_mean" => ProbeCall::ComputeMean(query()?, window(args)?),
+        "alerts" => ProbeCall::Alerts(alert_filter(args)?),
         _ => ProbeCall::NodesCpuUsageMean(window(args)?),
     })
+}
+
+/// The filter of `alerts(alertname, labels, state)`: `labels` is a mapping
+/// of label to exact value (`{"severity": "critical"}`) or a list of PromQL
+/// matchers (`["severity=critical", "team=~db|web", "env!=dev"]`); `state`
+/// is `pending`, `firing` or `any` (the default).
+fn alert_filter(args: &Map<String, Value>) -> Result<AlertFilter, String> {
+    let labels = match args.get("labels") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Object(map)) => map
+            .keys()
+            .map(|name| {
+                Ok(LabelMatcher {
+                    name: name.clone(),
+                    op: MatchOp::Equal,
+                    value: text_arg(map, name)?.unwrap_or_default(),
+                })
+            })
+            .collect::<Result<_, String>>()?,
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                Value::String(text) => LabelMatcher::parse(text),
+                other => Err(format!(
+                    "labels: each matcher must be a string such as \"severity=critical\", not {other}"
+                )),
+            })
+            .collect::<Result<_, String>>()?,
+        Some(other) => {
+            return Err(format!(
+                "labels must be a mapping of label to value or a list of matchers, not {other}"
+            ))
+        }
+    };
+    let state = match text_arg(args, "state")? {
+        None => None,
+        Some(text) => AlertState::parse(&text)?,
+    };
+    Ok(chaosprometheus_host::rules::alerts::AlertFilter {
+        alertname: text_arg(args, "alertname")?,
+        labels,
+        state,
+    }
+    .into())
 }
 
 /// A string argument, or a number written as Prometheus reads it.
@@ -261,6 +316,49 @@ mod tests {
                 .contains("verify_tls")
         );
         assert!(plan("query", &args(json!({"query": ["up"]}))).is_err());
+    }
+
+    #[test]
+    fn alerts_arguments_map_onto_a_filter() {
+        use chaosprometheus_host::{AlertState, LabelMatcher, MatchOp};
+        let ProbeCall::Alerts(filter) = plan(
+            "alerts",
+            &args(json!({"alertname": "ChaosHigh", "labels": {"severity": "critical"}, "state": "firing"})),
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(filter.alertname.as_deref(), Some("ChaosHigh"));
+        assert_eq!(filter.state, Some(AlertState::Firing));
+        assert_eq!(
+            filter.labels,
+            vec![LabelMatcher {
+                name: "severity".into(),
+                op: MatchOp::Equal,
+                value: "critical".into()
+            }]
+        );
+        let ProbeCall::Alerts(filter) = plan(
+            "alerts",
+            &args(json!({"labels": ["team=~db|web", "env!=dev"]})),
+        )
+        .unwrap() else {
+            panic!()
+        };
+        assert_eq!(filter.labels[0].op, MatchOp::Regex);
+        assert_eq!(filter.labels[1].op, MatchOp::NotEqual);
+        assert_eq!(filter.state, None);
+        assert_eq!(
+            plan("alerts", &Map::new()).unwrap(),
+            ProbeCall::Alerts(chaosprometheus_host::AlertFilter::default())
+        );
+        assert!(
+            check_signature("alerts", &args(json!({"state": "inactive"})))
+                .unwrap_err()
+                .contains("pending, firing or any")
+        );
+        assert!(check_signature("alerts", &args(json!({"labels": "severity"}))).is_err());
+        assert!(check_signature("alerts", &args(json!({"state": "${wanted}"}))).is_ok());
     }
 
     #[test]

@@ -54,6 +54,9 @@ pub struct PrometheusOptions {
     /// Samples to load before starting, in OpenMetrics text (with
     /// timestamps), through `promtool tsdb create-blocks-from openmetrics`.
     pub backfill: Option<String>,
+    /// Rule files to load (Prometheus's rule file YAML, each the whole
+    /// text), evaluated every second: alerting rules go pending and firing.
+    pub rule_files: Vec<String>,
 }
 
 impl Prometheus {
@@ -74,6 +77,10 @@ impl Prometheus {
             let port = free_port();
             let config = dir.path().join("prometheus.yml");
             std::fs::write(&config, config_text(port, &options)).expect("write the config");
+            for (i, rules) in options.rule_files.iter().enumerate() {
+                std::fs::write(dir.path().join(format!("rules-{i}.yml")), rules)
+                    .expect("write the rules");
+            }
             let log = dir.path().join("prometheus.log");
             if let Some(samples) = &options.backfill {
                 backfill(dir.path(), samples);
@@ -168,6 +175,13 @@ fn config_text(port: u16, options: &PrometheusOptions) -> String {
     let mut text = String::from(
         "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n",
     );
+    // Relative to the config file, where start_with writes them.
+    if !options.rule_files.is_empty() {
+        let names: Vec<String> = (0..options.rule_files.len())
+            .map(|i| format!("'rules-{i}.yml'"))
+            .collect();
+        text.insert_str(0, &format!("rule_files: [{}]\n", names.join(", ")));
+    }
     let prefix = options.route_prefix.clone().unwrap_or_default();
     if options.scrape_self {
         text.push_str(&format!(

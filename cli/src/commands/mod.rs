@@ -1,5 +1,6 @@
 //! One module per subcommand: its arguments and its handler.
 
+pub mod alerts;
 pub mod push_run;
 pub mod query;
 pub mod query_range;

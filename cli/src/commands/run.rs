@@ -35,7 +35,8 @@ met.
 
 The component may reach only the configuration's prometheus_base_url and the
 control's Pushgateway. Supported: python activities of chaosprometheus.probes
-(query, query_interval, query_value, compute_mean, nodes_cpu_usage_mean),
+(query, query_interval, query_value, compute_mean, nodes_cpu_usage_mean,
+alerts),
 process and http activities, the chaosprometheus.metrics control, every
 tolerance type, pauses, refs, background activities, env configuration and
 secrets, safeguards.";

@@ -2,6 +2,7 @@
 //! servers, `chaosprom run` on experiment files, and the same files under
 //! the real `chaos run`.
 
+mod alerts;
 mod cli;
 mod compatibility;
 mod guards;

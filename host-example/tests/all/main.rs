@@ -2,6 +2,7 @@
 //! `tests/all`): the component through the host, against real Prometheus
 //! and Pushgateway processes and a fault server on 127.0.0.1.
 
+mod alerts;
 mod ambient;
 mod capabilities;
 mod control;

@@ -188,6 +188,9 @@ impl Runner {
                     .await
                     .map_err(failed)?,
             )),
+            ProbeCall::Alerts(filter) => {
+                json_answer(self.host.alerts(e, &filter).await.map_err(failed)?)
+            }
         }
     }
 }
