@@ -8,7 +8,7 @@ use wasmtime::Store;
 
 use crate::bindings::{ActivityOutcome, Chaosprometheus, ProbeError, PushReport, RunStatus};
 use crate::error::CallError;
-use crate::host::{bounded, redact, settle, CallState};
+use crate::host::{bounded, explain, redact, settle, CallState};
 use crate::limits::CallLimits;
 
 /// Who a control run is: fixed when it is configured.
@@ -99,7 +99,8 @@ impl ControlRun {
         )
         .await;
         let policy = Arc::clone(&self.store.data().hooks.policy);
-        let result = settle(outcome, &self.store, &self.limits).map_err(|e| redact(e, &policy));
+        let result = settle(outcome, &self.store, &self.limits)
+            .map_err(|e| redact(explain(e, &self.store), &policy));
         if let Err(error) = &result {
             if !matches!(error, CallError::Probe(_)) {
                 self.stopped = Some(error.to_string());

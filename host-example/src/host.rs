@@ -354,9 +354,7 @@ impl ProbeHost {
             stderr,
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            hooks: PolicyHooks {
-                policy: Arc::clone(&self.policy),
-            },
+            hooks: PolicyHooks::new(Arc::clone(&self.policy)),
             memory: MemoryCap::new(self.limits.memory_bytes),
         };
         let mut store = Store::new(&self.runtime.shared.engine, state);
@@ -389,8 +387,49 @@ impl ProbeHost {
             call(&mut store, &guest).await
         };
         let outcome = bounded(self.limits.deadline, run).await;
-        settle(outcome, &store, &self.limits).map_err(|e| redact(e, &self.policy))
+        settle(outcome, &store, &self.limits).map_err(|e| redact(explain(e, &store), &self.policy))
     }
+}
+
+/// Adds to a probe's transport or HTTP error what only the host saw: why
+/// TLS failed and what fixes it (the guest gets an error code only), and
+/// how many tries a retried read took.
+pub(crate) fn explain(error: CallError, store: &Store<CallState>) -> CallError {
+    let CallError::Probe(mut probe) = error else {
+        return error;
+    };
+    let report = store
+        .data()
+        .hooks
+        .report
+        .lock()
+        .expect("not poisoned")
+        .clone();
+    if let (ProbeError::Transport(t), Some((url, why))) = (&mut probe, &report.tls_failure) {
+        if t.kind == crate::bindings::TransportFailure::Tls {
+            t.message = format!("TLS with {url} failed: {why}");
+        }
+    }
+    if let Some((tries, spent)) = report.gave_up {
+        let message = match &mut probe {
+            ProbeError::Transport(t) => Some(&mut t.message),
+            ProbeError::HttpStatus(h) => Some(&mut h.message),
+            ProbeError::Prometheus(p) => Some(&mut p.message),
+            _ => None,
+        };
+        if let Some(message) = message {
+            let tries = if tries == 1 {
+                "1 attempt (the retry budget left no room for another)".to_string()
+            } else {
+                format!("{tries} attempts")
+            };
+            message.push_str(&format!(
+                " (gave up after {tries} in {:.1} s)",
+                spent.as_secs_f64()
+            ));
+        }
+    }
+    CallError::Probe(probe)
 }
 
 /// Takes the host's secrets out of an error's text: a server may echo a

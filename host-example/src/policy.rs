@@ -5,11 +5,16 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::IpAddr;
-use std::sync::Arc;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
+
+use crate::retry::RetryPolicy;
+use crate::send::{self, Destination, SendReport};
+use crate::tls::{TlsClient, TlsOptions};
 
 /// `scheme://host:port`, the unit the policy allows. Host names are compared
 /// as written (lower-cased): `localhost` and `127.0.0.1` are different
@@ -182,6 +187,13 @@ pub struct OutboundPolicy {
     pub allowed: Vec<Authority>,
     pub ceilings: TimeoutCeilings,
     pub injections: Vec<Injection>,
+    /// TLS for authorities without settings of their own; `None`: the
+    /// system's CAs, verified, no client certificate.
+    tls_default: Option<TlsClient>,
+    tls: Vec<(Authority, TlsClient)>,
+    /// Retries of reads for authorities without settings of their own.
+    pub retry: RetryPolicy,
+    retries: Vec<(Authority, RetryPolicy)>,
 }
 
 impl OutboundPolicy {
@@ -247,6 +259,51 @@ impl OutboundPolicy {
         secrets
     }
 
+    /// How the host speaks TLS to `authority`, replacing the default for it.
+    /// Fails when a certificate or key cannot be read (without quoting it).
+    pub fn set_tls(&mut self, authority: Authority, options: TlsOptions) -> Result<(), String> {
+        let client = TlsClient::new(options)?;
+        self.tls.retain(|(a, _)| *a != authority);
+        self.tls.push((authority, client));
+        Ok(())
+    }
+
+    /// TLS for every authority without settings of its own (the CLI's
+    /// `--cacert`, `--cert`/`--key`, `--insecure`).
+    pub fn set_default_tls(&mut self, options: TlsOptions) -> Result<(), String> {
+        self.tls_default = Some(TlsClient::new(options)?);
+        Ok(())
+    }
+
+    /// The TLS settings the host uses for `authority`.
+    pub fn tls_for(&self, authority: &Authority) -> TlsOptions {
+        self.tls_client_for(authority).options
+    }
+
+    fn tls_client_for(&self, authority: &Authority) -> TlsClient {
+        self.tls
+            .iter()
+            .find(|(a, _)| a == authority)
+            .map(|(_, client)| client.clone())
+            .or_else(|| self.tls_default.clone())
+            .unwrap_or_else(TlsClient::system)
+    }
+
+    /// How reads from `authority` are retried, replacing [`Self::retry`]
+    /// for it.
+    pub fn set_retry(&mut self, authority: Authority, retry: RetryPolicy) {
+        self.retries.retain(|(a, _)| *a != authority);
+        self.retries.push((authority, retry));
+    }
+
+    /// How reads from `authority` are retried.
+    pub fn retry_for(&self, authority: &Authority) -> RetryPolicy {
+        self.retries
+            .iter()
+            .find(|(a, _)| a == authority)
+            .map_or(self.retry, |(_, retry)| *retry)
+    }
+
     fn injection_for(&self, authority: &Authority) -> Option<&Injection> {
         self.injections.iter().find(|i| &i.authority == authority)
     }
@@ -270,6 +327,17 @@ impl OutboundPolicy {
 /// The `wasi:http` hooks of one store: the policy, applied to each request.
 pub struct PolicyHooks {
     pub policy: Arc<OutboundPolicy>,
+    /// What the store's requests met that an error code cannot say.
+    pub(crate) report: Arc<Mutex<SendReport>>,
+}
+
+impl PolicyHooks {
+    pub fn new(policy: Arc<OutboundPolicy>) -> PolicyHooks {
+        PolicyHooks {
+            policy,
+            report: Arc::default(),
+        }
+    }
 }
 
 type SendFuture = Box<
@@ -323,6 +391,7 @@ impl WasiHttpHooks for PolicyHooks {
         _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
     ) -> SendFuture {
         let policy = Arc::clone(&self.policy);
+        let report = Arc::clone(&self.report);
         Box::new(async move {
             let mut request = request;
             let destination = Authority::from_url(&request.uri().to_string());
@@ -338,19 +407,25 @@ impl WasiHttpHooks for PolicyHooks {
                 inject(&mut request, injection)?;
             }
             tracing::debug!(method = %request.method(), uri = %request.uri(), "sending");
+            // What the last request met is what explains the call's error.
+            *report.lock().expect("not poisoned") = SendReport::default();
             let mut options = policy.clamp(options);
             // The lookup happens only now, after the allow-list check, and
             // counts against the connect timeout.
             let connect_timeout = options.connect_timeout.unwrap_or(policy.ceilings.connect);
-            options.connect_timeout = Some(resolve(&authority, connect_timeout).await?);
-            let (response, io) =
-                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            let (addresses, left) = resolve(&authority, connect_timeout).await?;
+            options.connect_timeout = Some(left);
+            let tls =
+                (authority.scheme == "https").then(|| policy.tls_client_for(&authority).config);
+            let retry = policy.retry_for(&authority);
+            let destination = Destination {
+                authority,
+                addresses,
+                tls,
+            };
+            let (response, io) = send::send(request, &destination, options, retry, &report).await?;
             tracing::debug!(status = %response.status(), "answered");
-            use http_body_util::BodyExt;
-            Ok((
-                response.map(BodyExt::boxed_unsync),
-                Box::new(io) as Box<dyn Future<Output = _> + Send>,
-            ))
+            Ok((response, io))
         })
     }
 
@@ -370,17 +445,15 @@ impl WasiHttpHooks for PolicyHooks {
 /// Looks up a host name before connecting, so that a name that does not
 /// resolve is told from a refused connection by where it failed rather than
 /// by the wording of an `io::Error`. An IP literal needs no lookup. Returns
-/// what is left of `connect_timeout` for the connection itself.
-///
-/// `default_send_request` takes no address, so it looks the name up again
-/// when it connects, within what is left of the timeout; should that second
-/// lookup fail where this one succeeded, wasmtime reports it as a DNS error
-/// itself (from the text of tokio's error: that rare race is the one place a
-/// DNS failure is still read from text, and it is wasmtime's reading).
-async fn resolve(authority: &Authority, connect_timeout: Duration) -> Result<Duration, HttpError> {
+/// the addresses (the sender connects to them, not to the name: one
+/// lookup) and what is left of `connect_timeout` for the connection itself.
+async fn resolve(
+    authority: &Authority,
+    connect_timeout: Duration,
+) -> Result<(Vec<SocketAddr>, Duration), HttpError> {
     let host = authority.host.trim_start_matches('[').trim_end_matches(']');
-    if host.parse::<IpAddr>().is_ok() {
-        return Ok(connect_timeout);
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        return Ok((vec![SocketAddr::new(ip, authority.port)], connect_timeout));
     }
     let started = Instant::now();
     let lookup = tokio::net::lookup_host((host, authority.port));
@@ -390,13 +463,16 @@ async fn resolve(authority: &Authority, connect_timeout: Duration) -> Result<Dur
             rcode: Some(error.to_string()),
             info_code: None,
         }),
-        Ok(Ok(mut addresses)) => match addresses.next() {
-            Some(_) => Ok(connect_timeout.saturating_sub(started.elapsed())),
-            None => Err(HttpError::DnsError {
-                rcode: Some("no addresses".to_string()),
-                info_code: None,
-            }),
-        },
+        Ok(Ok(addresses)) => {
+            let addresses: Vec<SocketAddr> = addresses.collect();
+            if addresses.is_empty() {
+                return Err(HttpError::DnsError {
+                    rcode: Some("no addresses".to_string()),
+                    info_code: None,
+                });
+            }
+            Ok((addresses, connect_timeout.saturating_sub(started.elapsed())))
+        }
     }
 }
 
@@ -415,7 +491,7 @@ pub(crate) fn http_error_code(error: &wasmtime::Error) -> Option<ErrorCode> {
         return Some(code.clone());
     }
     let code = match error.downcast_ref::<HttpError>()? {
-        // `default_send_request`'s between-bytes timer.
+        // The sender's between-bytes timer.
         HttpError::ConnectionReadTimeout => ErrorCode::ConnectionReadTimeout,
         HttpError::HttpResponseTimeout => ErrorCode::HttpResponseTimeout,
         HttpError::ConnectionTerminated => ErrorCode::ConnectionTerminated,
@@ -544,7 +620,9 @@ mod tests {
         let budget = Duration::from_secs(5);
         for url in ["http://127.0.0.1:9090", "http://[::1]:9090"] {
             let authority = Authority::from_url(url).unwrap();
-            assert_eq!(resolve(&authority, budget).await.unwrap(), budget);
+            let (addresses, left) = resolve(&authority, budget).await.unwrap();
+            assert_eq!(left, budget);
+            assert_eq!(addresses.len(), 1);
         }
     }
 
@@ -552,7 +630,7 @@ mod tests {
     async fn a_name_is_looked_up_and_the_lookup_spends_the_connect_timeout() {
         // From the hosts file: nothing leaves the machine.
         let authority = Authority::from_url("http://localhost:9090").unwrap();
-        let left = resolve(&authority, Duration::from_secs(5)).await.unwrap();
+        let (_, left) = resolve(&authority, Duration::from_secs(5)).await.unwrap();
         assert!(left <= Duration::from_secs(5));
     }
 }

@@ -43,7 +43,15 @@ pub struct FakeServer {
 
 impl FakeServer {
     pub fn start(handler: impl Fn(&Received) -> Reply + Send + Sync + 'static) -> FakeServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
+        FakeServer::start_on(0, handler)
+    }
+
+    /// On a given port (0: any), e.g. one a client was refused on before.
+    pub fn start_on(
+        port: u16,
+        handler: impl Fn(&Received) -> Reply + Send + Sync + 'static,
+    ) -> FakeServer {
+        let listener = TcpListener::bind(("127.0.0.1", port)).expect("bind 127.0.0.1");
         let port = listener.local_addr().expect("bound").port();
         listener.set_nonblocking(true).expect("nonblocking accept");
         let received = Arc::new(Mutex::new(Vec::new()));

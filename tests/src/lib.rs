@@ -7,6 +7,7 @@ pub mod components;
 pub mod fake;
 pub mod node_exporter;
 pub mod servers;
+pub mod tls;
 pub mod victoria;
 
 use std::path::{Path, PathBuf};

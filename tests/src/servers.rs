@@ -57,6 +57,10 @@ pub struct PrometheusOptions {
     /// Rule files to load (Prometheus's rule file YAML, each the whole
     /// text), evaluated every second: alerting rules go pending and firing.
     pub rule_files: Vec<String>,
+    /// Serve https with this certificate (and client-certificate or
+    /// basic-auth requirements) through `--web.config.file`; `url` is then
+    /// `https://127.0.0.1:PORT`.
+    pub web_config: Option<crate::tls::WebConfig>,
 }
 
 impl Prometheus {
@@ -92,8 +96,16 @@ impl Prometheus {
                     "--storage.tsdb.path={}",
                     dir.path().join("data").display()
                 ))
-                .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-                .arg("--log.level=warn");
+                .arg(format!("--web.listen-address=127.0.0.1:{port}"));
+            // Over TLS readiness shows in the log (info), not to plain HTTP.
+            let tls = options.web_config.as_ref().map(|web| web.write(dir.path()));
+            match &tls {
+                Some(web) => command
+                    .arg(format!("--web.config.file={}", web.display()))
+                    .arg("--log.level=info"),
+                None => command.arg("--log.level=warn"),
+            };
+            let scheme = if tls.is_some() { "https" } else { "http" };
             let prefix = options.route_prefix.clone().unwrap_or_default();
             if !prefix.is_empty() {
                 command.arg(format!("--web.route-prefix={prefix}"));
@@ -104,12 +116,17 @@ impl Prometheus {
             let child = spawn_logged(&mut command, &log);
             let mut server = Prometheus {
                 port,
-                url: format!("http://127.0.0.1:{port}{prefix}"),
+                url: format!("{scheme}://127.0.0.1:{port}{prefix}"),
                 prefix: prefix.clone(),
                 child,
                 dir,
             };
-            if server.wait_ready(&format!("{prefix}/-/ready")) {
+            let ready = if tls.is_some() {
+                server.wait_logged("Server is ready to receive web requests", &log)
+            } else {
+                server.wait_ready(&format!("{prefix}/-/ready"))
+            };
+            if ready {
                 return server;
             }
             last_log = std::fs::read_to_string(&log).unwrap_or_default();
@@ -126,6 +143,17 @@ impl Prometheus {
                 Some((200, _)) => Some(true),
                 _ => None,
             }
+        })
+        .unwrap_or(false)
+    }
+
+    fn wait_logged(&mut self, line: &str, log: &Path) -> bool {
+        wait_until(Duration::from_secs(30), || {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return Some(false);
+            }
+            let text = std::fs::read_to_string(log).unwrap_or_default();
+            text.contains(line).then_some(true)
         })
         .unwrap_or(false)
     }
