@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::Value;
 
+use crate::tolerance::Tolerance;
 use crate::validate;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -115,7 +116,7 @@ pub(crate) struct Activity {
     pub(crate) provider: Provider,
     pub(crate) pauses: Pauses,
     pub(crate) background: bool,
-    pub(crate) tolerance: Option<Value>,
+    pub(crate) tolerance: Option<Tolerance>,
     /// The activity as written.
     pub(crate) raw: Value,
 }
@@ -134,7 +135,12 @@ impl Activity {
             provider: fields.provider,
             pauses: fields.pauses,
             background: fields.background,
-            tolerance: fields.tolerance,
+            tolerance: fields
+                .tolerance
+                .as_ref()
+                .map(Tolerance::parse)
+                .transpose()
+                .map_err(|e| format!("the tolerance of '{label}': {e}"))?,
             raw: raw.clone(),
         })
     }
@@ -279,7 +285,7 @@ mod tests {
         assert_eq!(activity.secrets(), ["prometheus"]);
         assert_eq!(activity.pauses.after, json!("${wait}"));
         assert_eq!(activity.pauses.before, Value::Null);
-        assert_eq!(activity.tolerance, Some(json!(true)));
+        assert_eq!(activity.tolerance, Some(Tolerance::Bool(true)));
         assert!(!activity.background);
         assert_eq!(activity.raw, raw);
         let Provider::Python { func, .. } = &activity.provider else {

@@ -10,48 +10,181 @@ use serde_json::{Map, Value};
 use super::configuration::substitute;
 use super::jsonpath2::{self, JsonPath};
 
+/// A tolerance as an experiment writes it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tolerance {
+    /// `true` or `false`: the output equals it.
+    Bool(bool),
+    /// A number: the output, or its `status` when it has one, equals it.
+    Number(Value),
+    /// Text: the output equals it; a `${name}` placeholder is resolved
+    /// first, and what it resolves to is the tolerance.
+    Text(String),
+    /// Two items: a range; otherwise a set to be in (a `status` in it).
+    List(Vec<Value>),
+    Range {
+        low: f64,
+        high: f64,
+        target: Option<String>,
+    },
+    /// A pattern searched in the (text) output; may hold placeholders.
+    Regex {
+        pattern: String,
+        target: Option<String>,
+    },
+    /// A jsonpath2 path; `expect` the values, else `count` of them, else
+    /// any match.
+    JsonPath {
+        path: String,
+        expect: Option<Value>,
+        count: Option<Value>,
+        target: Option<String>,
+    },
+    /// A probe whose output (given the checked output as `value`) says;
+    /// the runner runs it.
+    Probe(Value),
+}
+
+impl Tolerance {
+    /// Reads a tolerance; the message says what is wrong.
+    pub fn parse(tolerance: &Value) -> Result<Tolerance, String> {
+        Ok(match tolerance {
+            Value::Bool(b) => Tolerance::Bool(*b),
+            Value::Number(_) => Tolerance::Number(tolerance.clone()),
+            Value::String(text) => Tolerance::Text(text.clone()),
+            Value::Array(items) => Tolerance::List(items.clone()),
+            Value::Object(spec) => {
+                // Python's `if target:`: an empty target is none.
+                let target = spec
+                    .get("target")
+                    .and_then(Value::as_str)
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string);
+                match spec.get("type").and_then(Value::as_str) {
+                    Some("probe") => Tolerance::Probe(tolerance.clone()),
+                    Some("range") => {
+                        let range = spec.get("range").ok_or("a range tolerance needs a `range` key")?;
+                        let bounds = range.as_array().ok_or("a tolerance range must be a list")?;
+                        match bounds.as_slice() {
+                            [low, high] => match (low.as_f64(), high.as_f64()) {
+                                (Some(low), Some(high)) => Tolerance::Range { low, high, target },
+                                _ => return Err("a tolerance range must be two numbers".into()),
+                            },
+                            _ => return Err("a tolerance range must be two numbers".into()),
+                        }
+                    }
+                    Some("regex") => {
+                        let pattern = spec
+                            .get("pattern")
+                            .and_then(Value::as_str)
+                            .ok_or("a regex tolerance needs a `pattern`")?;
+                        Tolerance::Regex {
+                            pattern: pattern.to_string(),
+                            target,
+                        }
+                    }
+                    Some("jsonpath") => {
+                        let path = spec
+                            .get("path")
+                            .and_then(Value::as_str)
+                            .ok_or("a jsonpath tolerance needs a `path`")?;
+                        Tolerance::JsonPath {
+                            path: path.to_string(),
+                            expect: spec.get("expect").cloned(),
+                            count: spec.get("count").filter(|c| !c.is_null()).cloned(),
+                            target,
+                        }
+                    }
+                    Some(other) => {
+                        return Err(format!(
+                            "tolerance type '{other}' is unsupported (range, regex, jsonpath, probe)"
+                        ))
+                    }
+                    None => return Err("a tolerance object needs a `type`".into()),
+                }
+            }
+            Value::Null => {
+                return Err("a tolerance must be a boolean, an integer, a string, a list or an object with a `type`".into())
+            }
+        })
+    }
+
+    /// Whether `output` is within the tolerance (not a `probe` one, which
+    /// the runner runs). `names` are the values placeholders in patterns
+    /// and paths may use. An `Err` is a comparison Python would have
+    /// refused (Chaos Toolkit crashes).
+    pub fn within(&self, output: &Value, names: &Map<String, Value>) -> Result<bool, String> {
+        match self {
+            Tolerance::Bool(b) => Ok(py_eq(output, &Value::Bool(*b))),
+            Tolerance::Number(number) => Ok(match status_of(output) {
+                Some(status) => py_eq(status, number),
+                None => py_eq(output, number),
+            }),
+            Tolerance::Text(text) => {
+                let resolved = substitute(&Value::String(text.clone()), names);
+                if !resolved.is_string() {
+                    return within(&resolved, output, names);
+                }
+                Ok(py_eq(output, &resolved))
+            }
+            Tolerance::List(items) => {
+                if let Some(status) = status_of(output) {
+                    return Ok(items.iter().any(|item| py_eq(status, item)));
+                }
+                if let [low, high] = items.as_slice() {
+                    let above = py_cmp(low, output)? != Ordering::Greater;
+                    let below = py_cmp(output, high)? != Ordering::Greater;
+                    return Ok(above && below);
+                }
+                Ok(items.iter().any(|item| py_eq(output, item)))
+            }
+            Tolerance::Range { low, high, target } => range(*low, *high, targeted(target, output)?),
+            Tolerance::Regex { pattern, target } => {
+                regex_search(pattern, targeted(target, output)?, names)
+            }
+            Tolerance::JsonPath {
+                path,
+                expect,
+                count,
+                target,
+            } => jsonpath(
+                path,
+                expect.as_ref(),
+                count.as_ref(),
+                targeted(target, output)?,
+                names,
+            ),
+            Tolerance::Probe(_) => Err("a probe tolerance is run by the runner".into()),
+        }
+    }
+}
+
 /// Checks a tolerance's shape before anything runs; the message says what
 /// is wrong.
 pub fn validate(tolerance: &Value) -> Result<(), String> {
-    match tolerance {
-        Value::Bool(_) | Value::String(_) | Value::Array(_) => Ok(()),
-        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(()),
-        Value::Object(spec) => match spec.get("type").and_then(Value::as_str) {
-            Some("probe") => Ok(()),
-            Some("range") => {
-                let range = spec.get("range").ok_or("a range tolerance needs a `range` key")?;
-                let bounds = range.as_array().ok_or("a tolerance range must be a list")?;
-                if bounds.len() != 2 || !bounds.iter().all(Value::is_number) {
-                    return Err("a tolerance range must be two numbers".into());
-                }
-                Ok(())
+    match Tolerance::parse(tolerance)? {
+        Tolerance::Number(n) if !(n.is_i64() || n.is_u64()) => Err(
+            "a tolerance must be a boolean, an integer, a string, a list or an object with a `type`"
+                .into(),
+        ),
+        Tolerance::Regex { pattern, .. } if !pattern.contains('$') => {
+            // One with `$` may hold a placeholder; checked when it runs.
+            regex::Regex::new(&pattern)
+                .map(|_| ())
+                .map_err(|e| format!("the tolerance pattern {pattern} is invalid: {e}"))
+        }
+        Tolerance::JsonPath { path, .. } => {
+            // Chaos Toolkit checks the path as written, placeholders and
+            // all, after Python's `strip()`.
+            let path = path.trim_matches(python_space);
+            if path.is_empty() {
+                return Err("a tolerance JSON path cannot be empty".into());
             }
-            Some("regex") => {
-                let pattern = spec.get("pattern").and_then(Value::as_str).ok_or("a regex tolerance needs a `pattern`")?;
-                if pattern.contains('$') {
-                    return Ok(()); // may hold a placeholder; checked when it runs
-                }
-                regex::Regex::new(pattern).map(|_| ()).map_err(|e| format!("the tolerance pattern {pattern} is invalid: {e}"))
-            }
-            Some("jsonpath") => {
-                let path = spec
-                    .get("path")
-                    .and_then(Value::as_str)
-                    .ok_or("a jsonpath tolerance needs a `path`")?;
-                // Chaos Toolkit checks the path as written, placeholders
-                // and all, after Python's `strip()`.
-                let path = path.trim_matches(python_space);
-                if path.is_empty() {
-                    return Err("a tolerance JSON path cannot be empty".into());
-                }
-                JsonPath::parse(path).map(|_| ()).map_err(|e| {
-                    format!("the tolerance JSON path {path} is invalid (jsonpath2's grammar): {e}")
-                })
-            }
-            Some(other) => Err(format!("tolerance type '{other}' is unsupported (range, regex, jsonpath, probe)")),
-            None => Err("a tolerance object needs a `type`".into()),
-        },
-        _ => Err("a tolerance must be a boolean, an integer, a string, a list or an object with a `type`".into()),
+            JsonPath::parse(path).map(|_| ()).map_err(|e| {
+                format!("the tolerance JSON path {path} is invalid (jsonpath2's grammar): {e}")
+            })
+        }
+        _ => Ok(()),
     }
 }
 
@@ -60,49 +193,14 @@ fn python_space(c: char) -> bool {
     c.is_whitespace() || ('\x1c'..='\x1f').contains(&c)
 }
 
-/// Whether `output` is within `tolerance` (not a `probe` tolerance).
-/// `names` are the values placeholders in patterns and paths may use. An
-/// `Err` is a comparison Python would have refused (Chaos Toolkit crashes).
+/// Whether `output` is within `tolerance` (not a `probe` tolerance); see
+/// [`Tolerance::within`].
 pub fn within(
     tolerance: &Value,
     output: &Value,
     names: &Map<String, Value>,
 ) -> Result<bool, String> {
-    match tolerance {
-        Value::Bool(_) => Ok(py_eq(output, tolerance)),
-        Value::Number(_) => Ok(match status_of(output) {
-            Some(status) => py_eq(status, tolerance),
-            None => py_eq(output, tolerance),
-        }),
-        Value::String(text) => {
-            let resolved = substitute(&Value::String(text.clone()), names);
-            if !resolved.is_string() {
-                return within(&resolved, output, names);
-            }
-            Ok(py_eq(output, &resolved))
-        }
-        Value::Array(items) => {
-            if let Some(status) = status_of(output) {
-                return Ok(items.iter().any(|item| py_eq(status, item)));
-            }
-            if let [low, high] = items.as_slice() {
-                let above = py_cmp(low, output)? != Ordering::Greater;
-                let below = py_cmp(output, high)? != Ordering::Greater;
-                return Ok(above && below);
-            }
-            Ok(items.iter().any(|item| py_eq(output, item)))
-        }
-        Value::Object(spec) => {
-            let target = targeted(spec, output)?;
-            match spec.get("type").and_then(Value::as_str) {
-                Some("range") => range(spec, target),
-                Some("regex") => regex_search(spec, target, names),
-                Some("jsonpath") => jsonpath(spec, target, names),
-                other => Err(format!("tolerance type {other:?} cannot be checked here")),
-            }
-        }
-        Value::Null => Err("a null tolerance cannot be checked".into()),
-    }
+    Tolerance::parse(tolerance)?.within(output, names)
 }
 
 /// An http or process result's `status`.
@@ -111,13 +209,8 @@ fn status_of(output: &Value) -> Option<&Value> {
 }
 
 /// `value.get(target, value)`.
-fn targeted<'a>(spec: &Map<String, Value>, output: &'a Value) -> Result<&'a Value, String> {
-    // Python's `if target:`: an empty target is none.
-    match spec
-        .get("target")
-        .and_then(Value::as_str)
-        .filter(|t| !t.is_empty())
-    {
+fn targeted<'a>(target: &Option<String>, output: &'a Value) -> Result<&'a Value, String> {
+    match target {
         None => Ok(output),
         Some(target) => match output {
             Value::Object(map) => Ok(map.get(target).unwrap_or(output)),
@@ -128,11 +221,7 @@ fn targeted<'a>(spec: &Map<String, Value>, output: &'a Value) -> Result<&'a Valu
     }
 }
 
-fn range(spec: &Map<String, Value>, value: &Value) -> Result<bool, String> {
-    let bounds = spec
-        .get("range")
-        .and_then(Value::as_array)
-        .ok_or("no range")?;
+fn range(low: f64, high: f64, value: &Value) -> Result<bool, String> {
     let number = match value {
         Value::Number(n) => n.as_f64(),
         Value::Bool(b) => Some(f64::from(u8::from(*b))),
@@ -143,18 +232,14 @@ fn range(spec: &Map<String, Value>, value: &Value) -> Result<bool, String> {
         },
         other => return Err(format!("a range tolerance cannot compare {other}")),
     };
-    let (Some(low), Some(high), Some(n)) = (bounds[0].as_f64(), bounds[1].as_f64(), number) else {
+    let Some(n) = number else {
         return Err("a range tolerance needs numbers".into());
     };
     Ok(low <= n && n <= high)
 }
 
-fn regex_search(
-    spec: &Map<String, Value>,
-    value: &Value,
-    names: &Map<String, Value>,
-) -> Result<bool, String> {
-    let pattern = substitute(spec.get("pattern").unwrap_or(&Value::Null), names);
+fn regex_search(pattern: &str, value: &Value, names: &Map<String, Value>) -> Result<bool, String> {
+    let pattern = substitute(&Value::String(pattern.to_string()), names);
     let pattern = pattern
         .as_str()
         .ok_or("a regex tolerance pattern must be text")?;
@@ -167,11 +252,13 @@ fn regex_search(
 }
 
 fn jsonpath(
-    spec: &Map<String, Value>,
+    path: &str,
+    expect: Option<&Value>,
+    count: Option<&Value>,
     value: &Value,
     names: &Map<String, Value>,
 ) -> Result<bool, String> {
-    let path = substitute(spec.get("path").unwrap_or(&Value::Null), names);
+    let path = substitute(&Value::String(path.to_string()), names);
     let path = path
         .as_str()
         .ok_or("a jsonpath tolerance path must be text")?;
@@ -192,7 +279,7 @@ fn jsonpath(
     let values = path
         .query(document)
         .map_err(|e| format!("the tolerance JSON path {path} failed: {e}"))?;
-    if let Some(expect) = spec.get("expect") {
+    if let Some(expect) = expect {
         let expect = substitute(expect, names);
         let expected = match expect {
             Value::Array(items) => items,
@@ -201,7 +288,7 @@ fn jsonpath(
         return Ok(values.len() == expected.len()
             && values.iter().zip(&expected).all(|(a, b)| py_eq(a, b)));
     }
-    if let Some(count) = spec.get("count").filter(|count| !count.is_null()) {
+    if let Some(count) = count {
         // Python's `==`: a count of 2.0 (or True for 1) counts too.
         return Ok(py_eq(&Value::from(values.len()), count));
     }

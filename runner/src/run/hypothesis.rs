@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 use super::{truthy, Runner};
 use crate::journal::empty_entry;
 use crate::model::{tolerance_probe, Activity};
-use crate::tolerance;
+use crate::tolerance::Tolerance;
 
 impl Runner {
     /// The steady-state hypothesis, or `None` when there is none.
@@ -118,10 +118,9 @@ impl Runner {
         let Some(tolerance) = &probe.tolerance else {
             return true;
         };
-        let names = self.values.lookup(&probe.secrets());
-        if tolerance.get("type").and_then(Value::as_str) == Some("probe") {
+        if let Tolerance::Probe(spec) = tolerance {
             // The output goes to the tolerance probe as its `value` argument.
-            return match tolerance_probe(tolerance, output) {
+            return match tolerance_probe(spec, output) {
                 Ok(check) => self
                     .provide(&check)
                     .await
@@ -135,7 +134,8 @@ impl Runner {
                 }
             };
         }
-        match tolerance::within(tolerance, output, &names) {
+        let names = self.values.lookup(&probe.secrets());
+        match tolerance.within(output, &names) {
             Ok(within) => within,
             Err(problem) => {
                 self.warn(format!(
