@@ -117,6 +117,23 @@ python_venv target/python-venv "$python311" \
   chaostoolkit==1.19.0 chaostoolkit-lib==1.44.0 chaostoolkit-addons==0.11.0 \
   logzero==1.7.0 jsonpath2==0.4.5 pytest==9.2.0 maturin==1.16.0
 
+# The Node package's tests (bindings/node): napi-rs's CLI (its type-def
+# generator), and jco with preview2-shim for the bare component under Node,
+# at the versions package-lock.json pins, into bindings/node/node_modules.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing Debian packages: nodejs npm"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+fi
+if ! (cd bindings/node && npm ls --depth=0 >/dev/null 2>&1); then
+  echo "setup: installing the Node package's dev dependencies into bindings/node/node_modules"
+  (cd bindings/node && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# The bare component under the `wasmtime` package from PyPI (components and
+# wasi:http from 50 on), in a virtualenv of its own.
+python_venv target/wasmtime-py-venv "$python311" wasmtime==50.0.1 pytest==9.2.0
+
 mapfile -t py312 < <(pyenv_pythons 3.12)
 if python312=$(python_that_runs 3.12 python3.12 "${py312[@]}"); then
   python_venv target/python312-venv "$python312" \

@@ -47,12 +47,40 @@ elif [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 
+step "Node package: build the addon (cargo, release, same target dir) and its TypeScript declarations"
+(cd bindings/node && node build.mjs)
+
+step "Node package tests (node --test), and the bare component under jco, against real servers"
+status=0
+(cd bindings/node && node --test --test-reporter=tap tests/) 2>&1 | tee "$results.node" || status=${PIPESTATUS[0]}
+cat "$results.node" >>"$results"
+# node's TAP ends with "# pass N" and "# fail N": one line of ours counts them.
+awk '/^# pass /{p=$3} /^# fail /{f=$3} END {print "node --test: " p+0 " passed, " f+0 " failed"}' \
+  "$results.node" | tee -a "$results"
+rm -f "$results.node"
+[ "$status" -eq 0 ] || exit "$status"
+if tail -n 1 "$results" | grep -q '^node --test: 0 passed'; then
+  echo "test: node --test ran no test" >&2
+  exit 1
+fi
+
+step "the bare component under the wasmtime package from PyPI (wasmtime-py), against a real Prometheus"
+status=0
+target/wasmtime-py-venv/bin/python -m pytest -ra bindings/wasmtime-py 2>&1 | tee -a "$results" ||
+  status=${PIPESTATUS[0]}
+if [ "$status" -eq 5 ]; then
+  echo "test: pytest ran no test" >&2
+  exit 1
+elif [ "$status" -ne 0 ]; then
+  exit "$status"
+fi
+
 step "fuzzing"
 scripts/fuzz.sh
 
-# One closing line: every test that ran, cargo's and pytest's.
+# One closing line: every test that ran, cargo's, pytest's and node's.
 count() { # count WORD: the sum of "N WORD" over the runners' summary lines
-  grep -E '^test result: |^=+ .*(passed|failed).* in [0-9.]+s' "$results" |
+  grep -E '^test result: |^=+ .*(passed|failed).* in [0-9.]+s|^node --test: ' "$results" |
     grep -oE "[0-9]+ $1" | awk '{ n += $1 } END { print n + 0 }'
 }
 echo

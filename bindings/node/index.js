@@ -1,0 +1,131 @@
+'use strict'
+// The npm package: the native addon (src/*.rs, napi-rs over the Rust host
+// library), with its rejections turned into ProbeError subclasses. napi's
+// errors carry no code of our own, so the addon gives each failure's kind
+// as the error's `cause` (see src/lib.rs); everything else is the addon's.
+
+let native
+try {
+  native = require('./chaosprometheus.node')
+} catch (error) {
+  throw new Error(
+    'chaosprometheus: the native addon is not built or does not load ' +
+      `(${error.message}); build it with \`npm run build\` in bindings/node ` +
+      '(scripts/test.sh does)',
+    { cause: error },
+  )
+}
+
+class ProbeError extends Error {
+  constructor(message, code) {
+    super(message)
+    const slash = code.indexOf('/')
+    this.name = new.target.name
+    this.kind = slash < 0 ? code : code.slice(0, slash)
+    this.detail = slash < 0 ? undefined : code.slice(slash + 1)
+    this.code = code
+  }
+}
+class InvalidArgumentError extends ProbeError {}
+class TransportError extends ProbeError {
+  get failure() {
+    return this.detail
+  }
+}
+class HttpStatusError extends ProbeError {
+  get status() {
+    return Number(this.detail)
+  }
+}
+class PrometheusError extends ProbeError {
+  get errorType() {
+    return this.detail ?? ''
+  }
+}
+class BadResponseError extends ProbeError {}
+class ResultShapeError extends ProbeError {}
+class OtherError extends ProbeError {}
+class HostError extends ProbeError {}
+
+const BY_KIND = {
+  'invalid-argument': InvalidArgumentError,
+  transport: TransportError,
+  'http-status': HttpStatusError,
+  prometheus: PrometheusError,
+  'bad-response': BadResponseError,
+  'result-shape': ResultShapeError,
+  other: OtherError,
+}
+
+/** The ProbeError for an addon error; napi's own errors (a wrong argument
+ * type) become an InvalidArgumentError with napi's message. */
+function probeError(error) {
+  if (!(error instanceof Error) || error instanceof ProbeError) return error
+  const code =
+    error.cause instanceof Error && typeof error.cause.message === 'string'
+      ? error.cause.message
+      : error.code === 'InvalidArg' || error.code === 'ObjectExpected' ||
+          error.code === 'StringExpected' || error.code === 'NumberExpected' ||
+          error.code === 'BooleanExpected' || error.code === 'ArrayExpected'
+        ? 'invalid-argument'
+        : 'host'
+  const kind = code.split('/', 1)[0]
+  const Class = BY_KIND[kind] ?? HostError
+  return new Class(error.message, code)
+}
+
+/** Runs `call`; a throw or a rejection comes out as a ProbeError. */
+function converted(call) {
+  let result
+  try {
+    result = call()
+  } catch (error) {
+    throw probeError(error)
+  }
+  if (result instanceof Promise) {
+    return result.catch((error) => {
+      throw probeError(error)
+    })
+  }
+  return result
+}
+
+/** The native class with its constructor and methods converted in place,
+ * so instances, `instanceof` and the generated declarations stay the
+ * addon's own. */
+function wrapClass(Class) {
+  for (const name of Object.getOwnPropertyNames(Class.prototype)) {
+    const descriptor = Object.getOwnPropertyDescriptor(Class.prototype, name)
+    if (name === 'constructor' || typeof descriptor.value !== 'function') continue
+    const method = descriptor.value
+    Object.defineProperty(Class.prototype, name, {
+      ...descriptor,
+      value: {
+        [name](...args) {
+          return converted(() => method.apply(this, args))
+        },
+      }[name],
+    })
+  }
+  return new Proxy(Class, {
+    construct(target, args, newTarget) {
+      return converted(() => Reflect.construct(target, args, newTarget))
+    },
+  })
+}
+
+module.exports = {
+  PrometheusProbes: wrapClass(native.PrometheusProbes),
+  ControlRun: wrapClass(native.ControlRun),
+  startRun: (settings) => converted(() => native.startRun(settings)),
+  loadComponent: () => converted(() => native.loadComponent()),
+  ProbeError,
+  InvalidArgumentError,
+  TransportError,
+  HttpStatusError,
+  PrometheusError,
+  BadResponseError,
+  ResultShapeError,
+  OtherError,
+  HostError,
+}
