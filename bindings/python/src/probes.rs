@@ -3,6 +3,7 @@
 
 use pyo3::prelude::*;
 
+use chaosprometheus_host::rules::alerts::{AlertFilter, AlertState, LabelMatcher, MatchOp};
 use chaosprometheus_host::{
     CallLimits, Credential, Endpoint, InstantQuery, MeanKind, MeanWindow, OutboundPolicy,
     ProbeHost, RangeQuery,
@@ -128,6 +129,42 @@ impl Prometheus {
     ) -> PyResult<f64> {
         let window = mean_window(py, window, mean_type)?;
         block_on(py, self.host.nodes_cpu_usage_mean(&self.endpoint, &window))?
+            .map_err(|e| call_failed(py, &e))
+    }
+
+    /// The active alerts that pass every condition, as a JSON array of
+    /// Prometheus's alert objects: `exact` label values, PromQL `matchers`
+    /// (`severity=~critical|page`), `state` pending, firing or any.
+    #[pyo3(signature = (alertname=None, exact=Vec::new(), matchers=Vec::new(), state=None))]
+    fn alerts(
+        &self,
+        py: Python<'_>,
+        alertname: Option<String>,
+        exact: Vec<(String, String)>,
+        matchers: Vec<String>,
+        state: Option<String>,
+    ) -> PyResult<String> {
+        let mut labels: Vec<LabelMatcher> = exact
+            .into_iter()
+            .map(|(name, value)| LabelMatcher {
+                name,
+                op: MatchOp::Equal,
+                value,
+            })
+            .collect();
+        for text in &matchers {
+            labels.push(LabelMatcher::parse(text).map_err(|e| invalid(py, &e))?);
+        }
+        let state = match state {
+            None => None,
+            Some(text) => AlertState::parse(&text).map_err(|e| invalid(py, &e))?,
+        };
+        let filter = AlertFilter {
+            alertname,
+            labels,
+            state,
+        };
+        block_on(py, self.host.alerts(&self.endpoint, &filter.into()))?
             .map_err(|e| call_failed(py, &e))
     }
 }

@@ -163,7 +163,7 @@ def test_chaos_discover_lists_our_probes_and_control(toolkit, tmp_path):
     found = json.loads(discovery.read_text())
     assert found["extension"]["name"] == "chaosprometheus-wasm"
     activities = {(a["type"], a["name"]): a for a in found["activities"]}
-    for name in ["query", "query_interval", "query_value", "compute_mean", "nodes_cpu_usage_mean"]:
+    for name in ["query", "query_interval", "query_value", "compute_mean", "nodes_cpu_usage_mean", "alerts"]:
         assert ("probe", name) in activities, name
     for name in ["configure_control", "before_experiment_control", "after_activity_control",
                  "after_experiment_control", "cleanup_control"]:

@@ -9,7 +9,7 @@ of ``configuration["prometheus_base_url"]``; the secrets
 never enter the component.
 """
 import json
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional, Union
 
 from chaoslib.types import Configuration, Secrets
 
@@ -23,6 +23,7 @@ __all__ = [
     "query_value",
     "compute_mean",
     "nodes_cpu_usage_mean",
+    "alerts",
 ]
 
 
@@ -141,6 +142,55 @@ def nodes_cpu_usage_mean(
     """
     prometheus = _prometheus(configuration, secrets, True)
     return prometheus.nodes_cpu_usage_mean(_text("window", window), None)
+
+
+def alerts(
+    alertname: str = None,
+    labels: Union[Dict[str, str], List[str]] = None,
+    state: str = None,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> List[Dict[str, Any]]:
+    """
+    List the active alerts (Prometheus's `/api/v1/alerts`) that pass every
+    filter given, each alert as Prometheus gives it (`labels`,
+    `annotations`, `state`, `activeAt`, `value`); `[]` when none does.
+
+    `alertname` keeps the alerts of that name. `labels` is a mapping of
+    label to exact value (`{"severity": "critical"}`) or a list of PromQL
+    matchers (`["severity=~critical|page", "env!=dev"]`: `=`, `!=`, and
+    `=~`/`!~` with a regular expression that must match the whole value); a
+    label an alert lacks reads as empty. `state` is `"pending"`, `"firing"`
+    or `None`/`"any"`.
+
+    "No critical alert is firing" as a steady state: `state="firing"`,
+    `labels={"severity": "critical"}` and the tolerance `[[]]` (the output
+    is the empty list), or a `jsonpath` tolerance with `"count": 0`.
+    """
+    prometheus = _prometheus(configuration, secrets, True)
+    exact: List[tuple] = []
+    matchers: List[str] = []
+    if isinstance(labels, dict):
+        exact = [(str(k), _text(f"labels[{k!r}]", v, required=True)) for k, v in labels.items()]
+    elif isinstance(labels, (list, tuple)):
+        for matcher in labels:
+            if not isinstance(matcher, str):
+                raise ProbeFailed(
+                    "labels: each matcher must be a string such as "
+                    f"'severity=critical', not {matcher!r}",
+                    "invalid-argument",
+                )
+            matchers.append(matcher)
+    elif labels is not None:
+        raise ProbeFailed(
+            "labels must be a mapping of label to value or a list of matchers, "
+            f"not {labels!r}",
+            "invalid-argument",
+        )
+    answer = prometheus.alerts(
+        _text("alertname", alertname), exact, matchers, _text("state", state)
+    )
+    return json.loads(answer)
 
 
 ###############################################################################

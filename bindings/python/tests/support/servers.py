@@ -96,9 +96,10 @@ def _start(make: Callable[[], _Process], what: str) -> _Process:
 
 class Prometheus:
     """A real Prometheus scraping itself every second (job `prometheus`),
-    and the `(job, "host:port")` targets given."""
+    and the `(job, "host:port")` targets given, evaluating every second the
+    rule files given (each the whole YAML text)."""
 
-    def __init__(self, targets: Optional[List[tuple]] = None):
+    def __init__(self, targets: Optional[List[tuple]] = None, rule_files: Optional[List[str]] = None):
         binary = require_binary("prometheus", "prometheus")
         self._tmp = tempfile.TemporaryDirectory(prefix="prometheus-")
 
@@ -106,7 +107,14 @@ class Prometheus:
             port = free_port()
             directory = tempfile.mkdtemp(dir=self._tmp.name)
             config = os.path.join(directory, "prometheus.yml")
+            names = []
+            for i, rules in enumerate(rule_files or []):
+                names.append(os.path.join(directory, f"rules-{i}.yml"))
+                with open(names[-1], "w") as f:
+                    f.write(rules)
             with open(config, "w") as f:
+                if names:
+                    f.write(f"rule_files: {json.dumps(names)}\n")
                 f.write(
                     "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
                     "scrape_configs:\n  - job_name: prometheus\n"
