@@ -5,7 +5,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chaosprometheus_host::{
-    cache, Authority, ComponentSource, Credential, Endpoint, HostAuth, HostConfig, OutboundPolicy,
+    cache, Authority, ClientIdentity, ComponentSource, Credential, Endpoint, HostAuth, HostConfig,
+    OutboundPolicy, RetryPolicy, TlsOptions,
 };
 use clap::Args;
 
@@ -68,6 +69,40 @@ pub struct GlobalOptions {
     /// "X-Scope-OrgID: tenant-1". Repeatable
     #[arg(long = "prometheus-header", global = true, value_name = "NAME: VALUE", value_parser = parse_header)]
     pub prometheus_headers: Vec<(String, String)>,
+
+    /// Trust the CA certificates in this PEM file for https, besides the
+    /// system's trust store (a private CA). For every authority the
+    /// command reaches; in `run`, the experiment's prometheus_ca_bundle
+    /// wins for Prometheus
+    #[arg(long, global = true, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+
+    /// Present this client certificate (PEM) to https servers that ask for
+    /// one (mTLS); needs --key
+    #[arg(long, global = true, value_name = "FILE", requires = "key")]
+    pub cert: Option<PathBuf>,
+
+    /// The private key (PEM) of --cert; a secret the host keeps (never
+    /// logged, never shown to the component)
+    #[arg(long, global = true, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
+
+    /// Do not verify https certificates (upstream's verify_tls=false): the
+    /// connection is encrypted but the server is not authenticated. -v
+    /// says so for each authority
+    #[arg(long, global = true)]
+    pub insecure: bool,
+
+    /// Tries in all for a query that meets a refused or broken connection,
+    /// a timeout, a 502/503/504 or a 429 (1: no retries). Pushes are never
+    /// retried by the host [default: 3]
+    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub retries: Option<u32>,
+
+    /// No query retry starts later than this after the first try, e.g. 20s
+    /// [default: 60s]
+    #[arg(long, global = true, value_name = "DUR", value_parser = parse_duration)]
+    pub retry_budget: Option<Duration>,
 }
 
 impl GlobalOptions {
@@ -107,7 +142,7 @@ impl GlobalOptions {
     /// A policy that allows `url` (named by `flag` in errors), with `auth`
     /// injected for it, and each `--allow-host`.
     pub fn policy(&self, flag: &str, url: &str, auth: HostAuth) -> Result<OutboundPolicy, Failure> {
-        let mut policy = OutboundPolicy::default();
+        let mut policy = self.transport_policy()?;
         policy
             .allow_endpoint(url, auth)
             .map_err(|e| Failure::Usage(format!("invalid {flag}: {e}")))?;
@@ -119,6 +154,59 @@ impl GlobalOptions {
             }
         }
         Ok(policy)
+    }
+
+    /// A policy that allows nothing yet, with the TLS (`--cacert`,
+    /// `--cert`/`--key`, `--insecure`) and retries (`--retries`,
+    /// `--retry-budget`) of every authority it will allow.
+    pub fn transport_policy(&self) -> Result<OutboundPolicy, Failure> {
+        let mut policy = OutboundPolicy::default();
+        let default = RetryPolicy::default();
+        policy.retry = RetryPolicy {
+            attempts: self.retries.unwrap_or(default.attempts),
+            budget: self.retry_budget.unwrap_or(default.budget),
+            ..default
+        };
+        if let Some(tls) = self.tls_options()? {
+            tracing::debug!(tls = %tls.describe(), "TLS for every authority");
+            policy
+                .set_default_tls(tls)
+                .map_err(|e| Failure::Usage(format!("TLS options: {e}")))?;
+        }
+        Ok(policy)
+    }
+
+    /// The TLS options the flags set, or `None` when none is given.
+    pub fn tls_options(&self) -> Result<Option<TlsOptions>, Failure> {
+        if self.cacert.is_none() && self.cert.is_none() && !self.insecure {
+            return Ok(None);
+        }
+        // Contents are never quoted in errors: a key is a secret.
+        let read = |flag: &str, path: &Path| {
+            std::fs::read(path).map_err(|e| {
+                Failure::Usage(format!(
+                    "{flag}: cannot read {}: {}",
+                    path.display(),
+                    e.kind()
+                ))
+            })
+        };
+        let client_identity = match (&self.cert, &self.key) {
+            (Some(cert), Some(key)) => Some(ClientIdentity {
+                cert_chain: read("--cert", cert)?,
+                private_key: read("--key", key)?,
+            }),
+            _ => None,
+        };
+        Ok(Some(TlsOptions {
+            ca_bundle: self
+                .cacert
+                .as_deref()
+                .map(|path| read("--cacert", path))
+                .transpose()?,
+            client_identity,
+            verify: !self.insecure,
+        }))
     }
 
     /// The Prometheus endpoint the query commands call.

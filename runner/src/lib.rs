@@ -17,6 +17,7 @@ pub mod prometheus;
 pub mod providers;
 mod run;
 pub mod tolerance;
+mod transport;
 mod validate;
 
 use std::future::Future;

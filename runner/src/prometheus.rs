@@ -72,12 +72,13 @@ pub fn check_signature(func: &str, args: &Map<String, Value>) -> Result<(), Stri
 /// substitution.
 pub fn plan(func: &str, args: &Map<String, Value>) -> Result<ProbeCall, String> {
     check_signature(func, args)?;
-    if let Some(verify) = args.get("verify_tls") {
-        if verify != &Value::Bool(true) && verify != &Value::Null {
-            return Err(
-                "verify_tls=false is not supported yet: the host verifies every certificate".into(),
-            );
-        }
+    // verify_tls is the host's TLS policy for the Prometheus authority,
+    // set for the whole run (see `verifies_tls`), not part of the call.
+    if !matches!(
+        args.get("verify_tls"),
+        None | Some(Value::Null | Value::Bool(_))
+    ) {
+        return Err("verify_tls must be true or false".into());
     }
     let text = |name: &str| text_arg(args, name);
     let window = |args: &Map<String, Value>| -> Result<MeanWindow, String> {
@@ -310,8 +311,9 @@ mod tests {
             &args(json!({"query": "up", "mean_type": "median"}))
         )
         .is_err());
+        assert!(plan("query", &args(json!({"query": "up", "verify_tls": false}))).is_ok());
         assert!(
-            plan("query", &args(json!({"query": "up", "verify_tls": false})))
+            plan("query", &args(json!({"query": "up", "verify_tls": "no"})))
                 .unwrap_err()
                 .contains("verify_tls")
         );

@@ -162,20 +162,6 @@ fn unsupported(experiment: &Value) -> Vec<String> {
         if activity.get("controls").is_some() {
             found.push(format!("activity '{}': activity-level controls are not supported (experiment-level controls are)", activity_name(activity)));
         }
-        let provider = activity.get("provider");
-        let is_probe_module = provider
-            .and_then(|p| p.get("module"))
-            .and_then(Value::as_str)
-            == Some(PROBES_MODULE);
-        if is_probe_module
-            && provider.and_then(|p| p.pointer("/arguments/verify_tls"))
-                == Some(&Value::Bool(false))
-        {
-            found.push(format!(
-                "activity '{}': verify_tls=false is not supported for the Prometheus probes",
-                activity_name(activity)
-            ));
-        }
     }
     found
 }
@@ -355,6 +341,7 @@ mod tests {
             "type": "probe", "name": "p", "controls": [],
             "provider": {"type": "python", "module": "chaosprometheus.probes", "func": "query", "arguments": {"query": "up", "verify_tls": false}}
         }]);
+        // verify_tls=false is supported: the host's policy for the run.
         let found = problems(&experiment).join("\n");
         for needle in [
             "configuration 'url': values of type 'probe'",
@@ -362,10 +349,10 @@ mod tests {
             "runtime hypothesis strategy \"sometimes\" is not one",
             "runtime rollbacks strategy \"maybe\" is not one",
             "activity 'p': activity-level controls",
-            "activity 'p': verify_tls=false",
         ] {
             assert!(found.contains(needle), "{needle} in {found}");
         }
+        assert!(!found.contains("verify_tls"), "{found}");
         assert!(!found.contains("'ok'"));
     }
 

@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use chaosprometheus_host::HostConfig;
 use chaosprometheus_runner::{
     self as runner, Dry, HypothesisStrategy, Interruption, NotRun, RollbackStrategy, RunOptions,
 };
@@ -126,7 +127,10 @@ pub async fn run(global: &GlobalOptions, args: RunArgs) -> Result<ExitCode, Fail
         hypothesis_frequency: Some(args.hypothesis_frequency),
         fail_fast: args.fail_fast,
         vars: args.vars.load()?,
-        host: global.host_config(),
+        host: HostConfig {
+            policy: global.transport_policy()?,
+            ..global.host_config()
+        },
         verbose: global.verbose,
     };
     let interrupt = interruption();

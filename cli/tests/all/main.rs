@@ -10,3 +10,4 @@ mod jsonpath2;
 mod push_run;
 mod run;
 mod run_faults;
+mod tls;

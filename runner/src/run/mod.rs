@@ -23,6 +23,7 @@ use crate::journal::{hostname, now_iso, probe_failed};
 use crate::model::Experiment;
 use crate::printer::Printer;
 use crate::prometheus::{self, CONTROL_MODULE};
+use crate::transport;
 use crate::validate;
 use crate::{Dry, HypothesisStrategy, Interruption, NotRun, Report, RollbackStrategy, RunOptions};
 
@@ -98,12 +99,27 @@ impl Runner {
         let probes = model
             .activities()
             .chain(guards.iter().filter_map(|g| g.probe.activity()));
-        let auth =
-            credentials(&settings.lookup(&probe_scopes(probes)), "prometheus").map_err(invalid)?;
-        host_config
+        let probe_secrets = settings.lookup(&probe_scopes(probes));
+        let auth = credentials(&probe_secrets, "prometheus").map_err(invalid)?;
+        let authority = host_config
             .policy
             .allow_endpoint(&base_url, auth)
             .map_err(|e| invalid(format!("prometheus_base_url: {e}")))?;
+        // verify_tls false on any Prometheus probe: the authority's policy
+        // is insecure for the whole run.
+        let verify = transport::probes_verify_tls(&experiment, &settings.configuration);
+        let prometheus_names = ("prometheus", "prometheus");
+        transport::apply_tls(
+            &mut host_config.policy,
+            &authority,
+            &settings.configuration,
+            &probe_secrets,
+            prometheus_names,
+            verify,
+        )
+        .map_err(invalid)?;
+        transport::apply_retries(&mut host_config.policy, &authority, &settings.configuration)
+            .map_err(invalid)?;
         if let Some((control, _)) = &control_spec {
             let url = chaosprometheus::control::pushgateway_url(
                 control.pushgateway_url.clone(),
@@ -112,11 +128,25 @@ impl Runner {
             .map_err(|e| invalid(e.to_string()))?;
             // Controls see every secret in Chaos Toolkit, so any scope may hold these.
             let scopes: Vec<String> = settings.secrets.keys().cloned().collect();
-            let auth = credentials(&settings.lookup(&scopes), "pushgateway").map_err(invalid)?;
-            host_config
+            let secrets = settings.lookup(&scopes);
+            let auth = credentials(&secrets, "pushgateway").map_err(invalid)?;
+            let gateway = host_config
                 .policy
                 .allow_endpoint(&url, auth)
                 .map_err(|e| invalid(format!("pushgateway_url: {e}")))?;
+            if gateway != authority {
+                let names = ("prometheus_pushgateway", "pushgateway");
+                let configuration = &settings.configuration;
+                transport::apply_tls(
+                    &mut host_config.policy,
+                    &gateway,
+                    configuration,
+                    &secrets,
+                    names,
+                    true,
+                )
+                .map_err(invalid)?;
+            }
         }
         let host = ProbeHost::new(host_config)
             .map_err(|e| NotRun::Host(format!("cannot load the component: {e:#}")))?;
