@@ -127,7 +127,9 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
 fi
 if ! (cd bindings/node && npm ls --depth=0 >/dev/null 2>&1); then
   echo "setup: installing the Node package's dev dependencies into bindings/node/node_modules"
-  (cd bindings/node && npm ci --no-audit --no-fund --loglevel=error)
+  # `npm install --no-save` installs what package-lock.json pins; `npm ci`
+  # refuses this lock (npm 11 wants other platforms' optional packages in it).
+  (cd bindings/node && npm install --no-save --no-audit --no-fund --loglevel=error)
 fi
 
 # The bare component under the `wasmtime` package from PyPI (components and
