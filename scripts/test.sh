@@ -13,6 +13,12 @@ scripts/setup.sh
 
 step() { echo; echo "test: $*"; }
 
+# Where napi-derive writes the Node package's TypeScript declarations while
+# compiling it (bindings/node/build.mjs reads them): set for every cargo
+# command, so clippy, the workspace build and build.mjs compile it the same
+# way and it is not compiled again for each.
+export NAPI_TYPE_DEF_TMP_FOLDER="$PWD/target/napi-rs/typedefs"
+
 step "formatting (cargo fmt --check)"
 cargo fmt --all -- --check
 
