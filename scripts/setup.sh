@@ -115,7 +115,7 @@ if ! python311=$(python_that_runs 3.11 python3.11 python3 "${py311[@]}"); then
 fi
 python_venv target/python-venv "$python311" \
   chaostoolkit==1.19.0 chaostoolkit-lib==1.44.0 chaostoolkit-addons==0.11.0 \
-  logzero==1.7.0 jsonpath2==0.4.5 pytest==9.2.0 maturin==1.16.0
+  logzero==1.7.0 jsonpath2==0.4.5 pytest==9.2.0 maturin==1.16.0 trustme==1.2.1
 
 # The Node package's tests (bindings/node): napi-rs's CLI (its type-def
 # generator), and jco with preview2-shim for the bare component under Node,

@@ -2,7 +2,7 @@
 //! that pass a filter (name, label matchers, state), returned as Prometheus
 //! wrote them. Prometheus's API cannot filter alerts itself, so we do.
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -207,7 +207,7 @@ struct AlertsData<'a> {
 #[derive(Deserialize)]
 struct AlertView {
     #[serde(default)]
-    labels: HashMap<String, String>,
+    labels: BTreeMap<String, String>,
     state: String,
 }
 

@@ -5,8 +5,8 @@ use pyo3::prelude::*;
 
 use chaosprometheus_host::rules::alerts::{AlertFilter, AlertState, LabelMatcher, MatchOp};
 use chaosprometheus_host::{
-    CallLimits, Credential, Endpoint, InstantQuery, MeanKind, MeanWindow, OutboundPolicy,
-    ProbeHost, RangeQuery,
+    Authority, CallLimits, Credential, Endpoint, InstantQuery, MeanKind, MeanWindow,
+    OutboundPolicy, ProbeHost, RangeQuery, RetryPolicy, TlsOptions,
 };
 
 use crate::{block_on, call_failed, component, invalid};
@@ -21,15 +21,20 @@ pub struct Prometheus {
 impl Prometheus {
     /// The probes of `base_url`: the component may reach its authority and
     /// nothing else; the host adds the credential (a bearer token wins over
-    /// `user:password`) and the headers to every request for it.
+    /// `user:password`) and the headers to every request for it. `retries`
+    /// is how many tries a read gets in all (1: no retry; the host's
+    /// default when unset). `verify_tls` false accepts any certificate the
+    /// authority presents (upstream's `verify_tls=False`).
     #[new]
-    #[pyo3(signature = (base_url, bearer_token=None, basic_auth=None, headers=Vec::new()))]
+    #[pyo3(signature = (base_url, bearer_token=None, basic_auth=None, headers=Vec::new(), retries=None, verify_tls=true))]
     fn new(
         py: Python<'_>,
         base_url: String,
         bearer_token: Option<String>,
         basic_auth: Option<String>,
         headers: Vec<(String, String)>,
+        retries: Option<u32>,
+        verify_tls: bool,
     ) -> PyResult<Prometheus> {
         let credential = Credential::from_token_or_basic(bearer_token, basic_auth.as_deref())
             .map_err(|e| invalid(py, &format!("secret prometheus_basic_auth: {e}")))?;
@@ -37,6 +42,24 @@ impl Prometheus {
         policy
             .allow_endpoint(&base_url, (credential, headers))
             .map_err(|e| invalid(py, &format!("prometheus_base_url: {e}")))?;
+        let authority = Authority::from_url(&base_url)
+            .map_err(|e| invalid(py, &format!("prometheus_base_url: {e}")))?;
+        if !verify_tls {
+            let insecure = TlsOptions {
+                verify: false,
+                ..TlsOptions::default()
+            };
+            policy
+                .set_tls(authority.clone(), insecure)
+                .map_err(|e| invalid(py, &format!("verify_tls: {e}")))?;
+        }
+        if let Some(attempts) = retries {
+            let retry = RetryPolicy {
+                attempts: attempts.clamp(1, 20),
+                ..policy.retry_for(&authority)
+            };
+            policy.set_retry(authority, retry);
+        }
         let runtime = py.detach(component)?;
         Ok(Prometheus {
             host: runtime.host(policy, CallLimits::default()),

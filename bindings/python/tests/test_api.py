@@ -12,12 +12,13 @@ import threading
 import time
 
 import pytest
+import trustme
 from chaoslib.exceptions import ActivityFailed
 
 import chaosprometheus
 from chaosprometheus import ProbeFailed, metrics, probes
 from conftest import UPSTREAM
-from support.servers import free_port, prometheus_like
+from support.servers import Prometheus, free_port, prometheus_like
 
 
 def closed_url():
@@ -126,11 +127,21 @@ def test_bad_urls_fail_clearly(prometheus):
     assert failure.kind == "transport/connection-refused"
 
 
-def test_verify_tls_false_is_ignored_over_http_and_refused_over_https(prometheus):
+def test_verify_tls_false_is_ignored_over_http_and_accepts_an_untrusted_https_server(prometheus):
     assert probes.query("vector(1)", verify_tls=False, configuration=config(prometheus.url))
-    failure = errors_then_next_call_works(prometheus, lambda: probes.query(
-        "up", verify_tls=False, configuration=config("https://127.0.0.1:9")))
-    assert "verify_tls=False is not supported yet" in str(failure)
+    # A real Prometheus serving https with a certificate from a CA nobody trusts.
+    ca = trustme.CA()
+    leaf = ca.issue_cert("127.0.0.1")
+    secure = Prometheus(tls=(leaf.cert_chain_pems[0].bytes(), leaf.private_key_pem.bytes()))
+    try:
+        failure = errors_then_next_call_works(
+            prometheus, lambda: probes.query("vector(1)", configuration=config(secure.url)))
+        assert failure.kind == "transport/tls", str(failure)
+        assert "verify_tls" in str(failure), str(failure)
+        answer = probes.query("vector(7)", verify_tls=False, configuration=config(secure.url))
+        assert answer["data"]["result"][0]["value"][1] == "7"
+    finally:
+        secure.stop()
 
 
 def test_a_garbage_answer_fails_clearly(prometheus, test_server):
@@ -142,7 +153,9 @@ def test_a_garbage_answer_fails_clearly(prometheus, test_server):
 def test_a_hanging_server_fails_at_the_first_byte_timeout(prometheus, test_server):
     server = test_server(None)
     started = time.monotonic()
-    failure = errors_then_next_call_works(prometheus, lambda: probes.query("up", configuration=config(server.url)))
+    # One try: the host would otherwise retry a timed-out read.
+    once = {**config(server.url), "prometheus_retries": 1}
+    failure = errors_then_next_call_works(prometheus, lambda: probes.query("up", configuration=once))
     assert failure.kind == "transport/timeout", failure.kind
     assert server.url in str(failure), str(failure)
     # The first-byte timeout (30 s), well before the call's 120 s deadline.

@@ -210,16 +210,18 @@ def _prometheus(
             f"{type(base_url).__name__}",
             "invalid-argument",
         )
-    # Over http there is nothing to verify (upstream ignored the flag there
-    # too); over https, skipping verification is not offered yet.
-    if verify_tls is False and not base_url.strip().lower().startswith("http://"):
+    token, basic, headers = credentials(secrets, "prometheus")
+    retries = (configuration or {}).get("prometheus_retries")
+    if retries is not None and (
+        isinstance(retries, bool) or not isinstance(retries, int) or not 1 <= retries <= 20
+    ):
         raise ProbeFailed(
-            "verify_tls=False is not supported yet: the host verifies every "
-            "certificate",
+            "prometheus_retries must be a whole number of tries from 1 to 20",
             "invalid-argument",
         )
-    token, basic, headers = credentials(secrets, "prometheus")
-    return Prometheus(base_url, token, basic, headers)
+    # verify_tls=False: the host accepts any certificate of this authority
+    # (over http there is nothing to verify, as upstream).
+    return Prometheus(base_url, token, basic, headers, retries, verify_tls is not False)
 
 
 def _text(name: str, value: Any, required: bool = False) -> Optional[str]:

@@ -7,6 +7,7 @@ import json
 import os
 import shutil
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -36,8 +37,11 @@ def free_port() -> int:
 
 
 def http_get(url: str, timeout: float = 5.0) -> Optional[tuple]:
+    # The test servers' own certificates are not checked here: this only
+    # asks whether they are up.
+    context = ssl._create_unverified_context() if url.startswith("https:") else None
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as answer:
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as answer:
             return answer.status, answer.read().decode()
     except Exception:
         return None
@@ -54,9 +58,10 @@ def wait_until(limit: float, check: Callable[[], Optional[bool]]) -> bool:
 
 
 class _Process:
-    def __init__(self, command: List[str], ready_path: str, port: int, directory: str):
+    def __init__(self, command: List[str], ready_path: str, port: int, directory: str,
+                 scheme: str = "http"):
         self.port = port
-        self.url = f"http://127.0.0.1:{port}"
+        self.url = f"{scheme}://127.0.0.1:{port}"
         self.dir = directory
         self.log_path = os.path.join(directory, "server.log")
         with open(self.log_path, "wb") as log:
@@ -99,7 +104,9 @@ class Prometheus:
     and the `(job, "host:port")` targets given, evaluating every second the
     rule files given (each the whole YAML text)."""
 
-    def __init__(self, targets: Optional[List[tuple]] = None, rule_files: Optional[List[str]] = None):
+    def __init__(self, targets: Optional[List[tuple]] = None, rule_files: Optional[List[str]] = None,
+                 tls: Optional[tuple] = None):
+        """`tls`: (certificate PEM, key PEM) to serve https with."""
         binary = require_binary("prometheus", "prometheus")
         self._tmp = tempfile.TemporaryDirectory(prefix="prometheus-")
 
@@ -125,18 +132,23 @@ class Prometheus:
                         f"  - job_name: {job}\n"
                         f"    static_configs: [{{targets: ['{target}']}}]\n"
                     )
-            return _Process(
-                [
-                    binary,
-                    f"--config.file={config}",
-                    f"--storage.tsdb.path={os.path.join(directory, 'data')}",
-                    f"--web.listen-address=127.0.0.1:{port}",
-                    "--log.level=warn",
-                ],
-                "/-/ready",
-                port,
-                directory,
-            )
+            command = [
+                binary,
+                f"--config.file={config}",
+                f"--storage.tsdb.path={os.path.join(directory, 'data')}",
+                f"--web.listen-address=127.0.0.1:{port}",
+                "--log.level=warn",
+            ]
+            if tls:
+                paths = [os.path.join(directory, name) for name in ("cert.pem", "key.pem")]
+                for path, pem in zip(paths, tls):
+                    with open(path, "wb") as f:
+                        f.write(pem)
+                web = os.path.join(directory, "web.yml")
+                with open(web, "w") as f:
+                    f.write(f"tls_server_config:\n  cert_file: {paths[0]}\n  key_file: {paths[1]}\n")
+                command.append(f"--web.config.file={web}")
+            return _Process(command, "/-/ready", port, directory, "https" if tls else "http")
 
         self._server = _start(make, "Prometheus")
         self.url = self._server.url
