@@ -23,6 +23,7 @@ pub mod bindings;
 pub mod cache;
 mod control_run;
 mod error;
+mod hooks;
 mod host;
 mod limits;
 mod policy;
