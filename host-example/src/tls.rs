@@ -49,6 +49,16 @@ impl fmt::Debug for TlsOptions {
     }
 }
 
+/// A PEM setting: the PEM text as written, or the contents of the file it
+/// names. Errors name the setting, never its contents (a key is a secret).
+pub fn pem_or_file(setting: &str, value: &str) -> Result<Vec<u8>, String> {
+    if value.contains("-----BEGIN") {
+        return Ok(value.as_bytes().to_vec());
+    }
+    std::fs::read(value.trim())
+        .map_err(|e| format!("{setting}: cannot read the PEM file it names: {}", e.kind()))
+}
+
 impl TlsOptions {
     /// One line for `-v`: what is trusted and presented, no contents.
     pub fn describe(&self) -> String {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use chaosprometheus_host::{Authority, ClientIdentity, OutboundPolicy, RetryPolicy};
+use chaosprometheus_host::{pem_or_file, Authority, ClientIdentity, OutboundPolicy, RetryPolicy};
 
 use crate::configuration::substitute;
 use crate::prometheus::PROBES_MODULE;
@@ -54,16 +54,6 @@ pub(crate) fn apply_tls(
     policy
         .set_tls(authority.clone(), tls)
         .map_err(|e| format!("TLS for {authority}: {e}"))
-}
-
-/// A PEM text as written, or the contents of the file it names. Errors
-/// name the setting, never its contents (a key is a secret).
-fn pem_or_file(setting: &str, value: &str) -> Result<Vec<u8>, String> {
-    if value.contains("-----BEGIN") {
-        return Ok(value.as_bytes().to_vec());
-    }
-    std::fs::read(value.trim())
-        .map_err(|e| format!("{setting}: cannot read the PEM file it names: {}", e.kind()))
 }
 
 /// `verify_tls` of the experiment's Prometheus probes: false when any of

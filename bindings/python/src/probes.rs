@@ -5,8 +5,8 @@ use pyo3::prelude::*;
 
 use chaosprometheus_host::rules::alerts::{AlertFilter, AlertState, LabelMatcher, MatchOp};
 use chaosprometheus_host::{
-    Authority, CallLimits, Credential, Endpoint, InstantQuery, MeanKind, MeanWindow,
-    OutboundPolicy, ProbeHost, RangeQuery, RetryPolicy, TlsOptions,
+    pem_or_file, Authority, CallLimits, ClientIdentity, Credential, Endpoint, InstantQuery,
+    MeanKind, MeanWindow, OutboundPolicy, ProbeHost, RangeQuery, RetryPolicy, TlsOptions,
 };
 
 use crate::{block_on, call_failed, component, invalid};
@@ -26,7 +26,9 @@ impl Prometheus {
     /// default when unset). `verify_tls` false accepts any certificate the
     /// authority presents (upstream's `verify_tls=False`).
     #[new]
-    #[pyo3(signature = (base_url, bearer_token=None, basic_auth=None, headers=Vec::new(), retries=None, verify_tls=true))]
+    // Python keyword arguments, one per setting of the endpoint.
+    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (base_url, bearer_token=None, basic_auth=None, headers=Vec::new(), retries=None, verify_tls=true, ca_bundle=None, client_cert=None, client_key=None))]
     fn new(
         py: Python<'_>,
         base_url: String,
@@ -35,6 +37,9 @@ impl Prometheus {
         headers: Vec<(String, String)>,
         retries: Option<u32>,
         verify_tls: bool,
+        ca_bundle: Option<String>,
+        client_cert: Option<String>,
+        client_key: Option<String>,
     ) -> PyResult<Prometheus> {
         let credential = Credential::from_token_or_basic(bearer_token, basic_auth.as_deref())
             .map_err(|e| invalid(py, &format!("secret prometheus_basic_auth: {e}")))?;
@@ -44,15 +49,40 @@ impl Prometheus {
             .map_err(|e| invalid(py, &format!("prometheus_base_url: {e}")))?;
         let authority = Authority::from_url(&base_url)
             .map_err(|e| invalid(py, &format!("prometheus_base_url: {e}")))?;
-        if !verify_tls {
-            let insecure = TlsOptions {
-                verify: false,
-                ..TlsOptions::default()
-            };
-            policy
-                .set_tls(authority.clone(), insecure)
-                .map_err(|e| invalid(py, &format!("verify_tls: {e}")))?;
-        }
+        // TLS: what the host trusts and presents for this authority
+        // (each PEM setting its text or the path of a file).
+        let pem = |setting: &str, value: &Option<String>| {
+            value
+                .as_deref()
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| pem_or_file(setting, v))
+                .transpose()
+                .map_err(|e| invalid(py, &e))
+        };
+        let client_identity = match (
+            pem("prometheus_client_cert", &client_cert)?,
+            pem("prometheus_client_key", &client_key)?,
+        ) {
+            (Some(cert_chain), Some(private_key)) => Some(ClientIdentity {
+                cert_chain,
+                private_key,
+            }),
+            (None, None) => None,
+            _ => {
+                return Err(invalid(
+                    py,
+                    "secrets prometheus_client_cert and prometheus_client_key go together",
+                ))
+            }
+        };
+        let tls = TlsOptions {
+            ca_bundle: pem("prometheus_ca_bundle", &ca_bundle)?,
+            client_identity,
+            verify: verify_tls,
+        };
+        policy
+            .set_tls(authority.clone(), tls)
+            .map_err(|e| invalid(py, &format!("TLS for {base_url}: {e}")))?;
         if let Some(attempts) = retries {
             let retry = RetryPolicy {
                 attempts: attempts.clamp(1, 20),

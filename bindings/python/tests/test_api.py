@@ -127,7 +127,9 @@ def test_bad_urls_fail_clearly(prometheus):
     assert failure.kind == "transport/connection-refused"
 
 
-def test_verify_tls_false_is_ignored_over_http_and_accepts_an_untrusted_https_server(prometheus):
+def test_tls_settings_reach_the_host_policy_on_a_real_https_prometheus(prometheus, tmp_path):
+    """verify_tls=False, and the configuration's prometheus_ca_bundle (PEM
+    text or a file's path), against a real Prometheus serving https."""
     assert probes.query("vector(1)", verify_tls=False, configuration=config(prometheus.url))
     # A real Prometheus serving https with a certificate from a CA nobody trusts.
     ca = trustme.CA()
@@ -140,6 +142,12 @@ def test_verify_tls_false_is_ignored_over_http_and_accepts_an_untrusted_https_se
         assert "verify_tls" in str(failure), str(failure)
         answer = probes.query("vector(7)", verify_tls=False, configuration=config(secure.url))
         assert answer["data"]["result"][0]["value"][1] == "7"
+        bundle = tmp_path / "ca.pem"
+        bundle.write_bytes(ca.cert_pem.bytes())
+        for setting in (ca.cert_pem.bytes().decode(), str(bundle)):
+            trusted = {**config(secure.url), "prometheus_ca_bundle": setting}
+            answer = probes.query("vector(8)", configuration=trusted)
+            assert answer["data"]["result"][0]["value"][1] == "8"
     finally:
         secure.stop()
 

@@ -221,7 +221,18 @@ def _prometheus(
         )
     # verify_tls=False: the host accepts any certificate of this authority
     # (over http there is nothing to verify, as upstream).
-    return Prometheus(base_url, token, basic, headers, retries, verify_tls is not False)
+    tls_secrets = secrets or {}
+    return Prometheus(
+        base_url, token, basic, headers, retries, verify_tls is not False,
+        _setting((configuration or {}).get("prometheus_ca_bundle")),
+        _setting(tls_secrets.get("prometheus_client_cert")),
+        _setting(tls_secrets.get("prometheus_client_key")),
+    )
+
+
+def _setting(value: Any) -> Optional[str]:
+    """A TLS setting: PEM text or a file's path; anything else is unset."""
+    return value if isinstance(value, str) and value.strip() else None
 
 
 def _text(name: str, value: Any, required: bool = False) -> Optional[str]:
