@@ -74,10 +74,13 @@ fn read_number(token: &str, part: Part, two_digit_year: bool) -> Option<i16> {
     match part {
         Part::Month => (token.len() <= 2 && (1..=12).contains(&value)).then_some(value),
         Part::Day => (token.len() <= 2 && (1..=31).contains(&value)).then_some(value),
-        Part::Year if two_digit_year => (token.len() == 2).then_some(if value < 69 {
-            2000 + value
-        } else {
-            1900 + value
+        // `then`, not `then_some`: the sum is only taken for two digits.
+        Part::Year if two_digit_year => (token.len() == 2).then(|| {
+            if value < 69 {
+                2000 + value
+            } else {
+                1900 + value
+            }
         }),
         Part::Year => (token.len() == 4 && value >= 1).then_some(value),
     }
