@@ -5,8 +5,6 @@
 use std::cell::RefCell;
 use std::time::Duration;
 
-use jiff::Timestamp;
-
 use crate::alerts::{self, AlertFilter, AlertState, LabelMatcher, MatchOp};
 use crate::control::{
     self, ActivityKind, ActivityOutcome, ActivityStatus, Clock, ControlSettings, PushReport,
@@ -17,6 +15,7 @@ use crate::http::WasiHttp;
 use crate::mean::MeanKind;
 use crate::probes::{self as plain, InstantQuery, MeanWindow, RangeQuery};
 use crate::request::Endpoint;
+use crate::time_expr::Timestamp;
 
 mod bindings {
     wit_bindgen::generate!({
@@ -155,7 +154,7 @@ impl wit_controls::GuestRun for RunResource {
         duration_seconds: f64,
     ) -> Result<wit_controls::PushReport, wit::ProbeError> {
         let run = self.0.borrow();
-        let created = now().as_duration().as_secs_f64();
+        let created = now().seconds_since(Timestamp::UNIX_EPOCH);
         let body = run.after_body(status.into(), deviated, duration_seconds, created);
         run.push(&mut WasiHttp, &mut MonotonicClock::start(), body)
             .map(Into::into)
@@ -201,7 +200,7 @@ fn now() -> Timestamp {
     let clock = wasip2::clocks::wall_clock::now();
     i64::try_from(clock.seconds)
         .ok()
-        .and_then(|seconds| Timestamp::new(seconds, clock.nanoseconds as i32).ok())
+        .and_then(|seconds| Timestamp::new(seconds, clock.nanoseconds as i32))
         .unwrap_or(Timestamp::UNIX_EPOCH)
 }
 

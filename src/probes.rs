@@ -2,14 +2,12 @@
 //! the request sent through a [`Transport`], the answer checked and read.
 //! The component gives them `wasi:http`; the tests give them a fake.
 
-use jiff::{SignedDuration, Timestamp};
-
 use crate::duration::{auto_step, mean_step, PromDuration};
 use crate::error::{ProbeError, TransportFailure};
 use crate::mean::{mean, MeanKind};
 use crate::request::{python_dict, Endpoint, HttpRequest, Target, MAX_REDIRECTS};
 use crate::response::{check_envelope, single_series_values, single_value, HttpResponse};
-use crate::time_expr::{format_rfc3339, parse_time_expr};
+use crate::time_expr::{format_rfc3339, parse_time_expr, Timestamp};
 
 /// The query `nodes-cpu-usage-mean` averages, as upstream defines it.
 pub const NODES_CPU_USAGE_QUERY: &str =
@@ -175,11 +173,9 @@ pub fn compute_mean(
         Some(end) => parse_time_expr(end, now)?,
         None => now,
     };
-    let span = SignedDuration::try_from_secs_f64(length.seconds)
-        .map_err(|_| ProbeError::invalid(format!("invalid window '{}': too long", length.text)))?;
-    let start = end
-        .checked_sub(span)
-        .map_err(|_| ProbeError::invalid(format!("invalid window '{}': too long", length.text)))?;
+    let start = end.checked_sub_seconds(length.seconds).ok_or_else(|| {
+        ProbeError::invalid(format!("invalid window '{}': too long", length.text))
+    })?;
     let body = range(
         transport,
         &endpoint,
@@ -233,7 +229,7 @@ fn parse_timeout(timeout: Option<&str>) -> Result<Option<PromDuration>, ProbeErr
 }
 
 fn seconds_between(start: Timestamp, end: Timestamp) -> f64 {
-    end.duration_since(start).as_secs_f64()
+    end.seconds_since(start)
 }
 
 #[cfg(test)]
@@ -269,8 +265,9 @@ mod tests {
 
     const OK: &str = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
 
+    /// 2026-11-22T08:30:00Z
     fn now() -> Timestamp {
-        "2026-11-22T08:30:00Z".parse().unwrap()
+        Timestamp::new(1_795_336_200, 0).unwrap()
     }
 
     fn local() -> Endpoint {

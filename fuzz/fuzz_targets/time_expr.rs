@@ -5,6 +5,9 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
-        let _ = chaosprometheus::time_expr::parse_time_expr(text, jiff::Timestamp::UNIX_EPOCH);
+        let _ = chaosprometheus::time_expr::parse_time_expr(
+            text,
+            chaosprometheus::time_expr::Timestamp::UNIX_EPOCH,
+        );
     }
 });

@@ -5,8 +5,7 @@
 //! current year, midnight), a lone weekday is the latest one (`last`: the
 //! one before, `next`/`this`: the coming one).
 
-use jiff::civil::{Date, DateTime, Time};
-
+use super::civil::{Date, DateTime, Time};
 use super::clock::Clock;
 use super::words::{Modifier, Piece, Unit};
 
@@ -322,27 +321,28 @@ pub(super) fn parse_absolute(
     let has_year = year.is_some();
     let has_month = month.is_some();
     let time = match reading.time.or(part_of_day.map(Clock::hour)) {
-        Some(c) => Time::new(c.hour, c.minute, c.second, c.nanos).ok()?,
-        None => Time::midnight(),
+        Some(c) => Time::new(c.hour, c.minute, c.second, c.nanos)?,
+        None => Time::MIDNIGHT,
     };
-    let mut y = year.unwrap_or(now.year());
-    let m = i8::try_from(month.unwrap_or(i16::from(now.month()))).ok()?;
-    let d = i8::try_from(day.unwrap_or(i16::from(now.day()))).ok()?;
+    let today = now.date();
+    let mut y = year.unwrap_or(today.year());
+    let m = i8::try_from(month.unwrap_or(i16::from(today.month()))).ok()?;
+    let d = i8::try_from(day.unwrap_or(i16::from(today.day()))).ok()?;
     if !(1..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
     let mut date = match Date::new(y, m, d) {
-        Ok(date) => date,
-        Err(_) if !has_day && reading.weekday.is_none() => Date::new(y, m, 1).ok()?.last_of_month(),
-        Err(_) if !has_year && m == 2 && d == 29 => {
+        Some(date) => date,
+        None if !has_day && reading.weekday.is_none() => Date::new(y, m, 1)?.last_of_month(),
+        None if !has_year && m == 2 && d == 29 => {
             y = closer_leap_year(y);
-            Date::new(y, m, d).ok()?
+            Date::new(y, m, d)?
         }
-        Err(_) => return None,
+        None => return None,
     };
     let mut month_written = has_month;
     if let (Some(target), false) = (reading.weekday, has_day || has_month || has_year) {
-        let current = date.weekday().to_monday_zero_offset();
+        let current = date.weekday();
         let forward = i64::from((target - current).rem_euclid(7));
         let back = i64::from((current - target).rem_euclid(7));
         let steps = match reading.modifier {
@@ -357,33 +357,28 @@ pub(super) fn parse_absolute(
             Some(Modifier::Last) => -(if back == 0 { 7 } else { back }),
             None => -back,
         };
-        date = date.checked_add(jiff::Span::new().days(steps)).ok()?;
+        date = date.checked_add_days(steps)?;
         month_written = true;
     } else if reading.modifier.is_some() && !(reading.weekday.is_some() && has_day) {
         return None;
     }
     if !month_written {
         date = date
-            .with()
-            .month(now.month())
-            .build()
-            .or_else(|_| date.with().month(12).build())
-            .ok()?;
+            .with_month(today.month())
+            .or_else(|| date.with_month(12))?;
     }
     if !has_day && reading.weekday.is_none() && reading.time.is_none() {
         date = date
-            .with()
-            .day(now.day())
-            .build()
-            .unwrap_or_else(|_| date.last_of_month());
+            .with_day(today.day())
+            .unwrap_or_else(|| date.last_of_month());
     }
     (1..=9999)
         .contains(&date.year())
-        .then(|| DateTime::from_parts(date, time))
+        .then(|| DateTime::new(date, time))
 }
 
 fn closer_leap_year(year: i16) -> i16 {
-    let leap = |y: i16| Date::new(y, 2, 29).is_ok();
+    let leap = |y: i16| Date::new(y, 2, 29).is_some();
     let next = (year + 1..).find(|&y| leap(y)).unwrap_or(year);
     let previous = (1..year).rev().find(|&y| leap(y)).unwrap_or(year);
     if next - year < year - previous {

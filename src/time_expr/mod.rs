@@ -9,16 +9,16 @@
 //! time (`absolute`).
 
 mod absolute;
+mod civil;
 mod clock;
 mod relative;
 mod words;
 
-use jiff::civil::DateTime;
-use jiff::tz::{Offset, TimeZone};
-use jiff::{Timestamp, Unit};
+pub use civil::Timestamp;
 
 use crate::error::ProbeError;
 use absolute::{parse_absolute, DateOrder};
+use civil::Offset;
 use relative::parse_relative;
 use words::{sanitize, translate, Piece};
 
@@ -31,8 +31,7 @@ pub fn parse_time_expr(input: &str, now: Timestamp) -> Result<Timestamp, ProbeEr
 /// RFC 3339 in UTC with millisecond precision, the form Prometheus is sent:
 /// `2026-11-22T08:29:32.400Z`.
 pub fn format_rfc3339(at: Timestamp) -> String {
-    let rounded = at.round(Unit::Millisecond).unwrap_or(at);
-    format!("{rounded:.3}")
+    at.to_rfc3339_millis()
 }
 
 fn read(input: &str, now: Timestamp) -> Option<Timestamp> {
@@ -49,10 +48,10 @@ fn read(input: &str, now: Timestamp) -> Option<Timestamp> {
         return Some(at);
     }
     let (zone, pieces) = pop_zone(pieces)?;
-    let offset = Offset::from_seconds(zone.unwrap_or(0)).ok()?;
-    let local_now = offset.to_datetime(now);
+    let offset = Offset::from_seconds(zone.unwrap_or(0))?;
+    let local_now = now.to_datetime(offset)?;
     let civil = parse_relative(&pieces, local_now).or_else(|| {
-        let utc_now = Offset::UTC.to_datetime(now);
+        let utc_now = now.to_datetime(Offset::UTC)?;
         // A string without letters is tried in the date orders of the other
         // locales too, as dateparser tries one locale per date order.
         let orders: &[DateOrder] = if text.chars().any(char::is_alphabetic) {
@@ -64,14 +63,7 @@ fn read(input: &str, now: Timestamp) -> Option<Timestamp> {
             .iter()
             .find_map(|&order| parse_absolute(&pieces, utc_now, order))
     })?;
-    to_instant(civil, offset)
-}
-
-fn to_instant(civil: DateTime, offset: Offset) -> Option<Timestamp> {
-    civil
-        .to_zoned(TimeZone::fixed(offset))
-        .ok()
-        .map(|z| z.timestamp())
+    civil.to_timestamp(offset)
 }
 
 /// `^(\d{10})(\d{3})?(\d{3})?` then the end or a period: seconds, and
@@ -90,7 +82,7 @@ fn parse_epoch(text: &str) -> Option<Timestamp> {
         _ => return None,
     };
     let seconds: i64 = text[..10].parse().ok()?;
-    Timestamp::new(seconds, (micros * 1000) as i32).ok()
+    Timestamp::new(seconds, (micros * 1000) as i32)
 }
 
 /// Takes the time zone out: a name (`UTC`, `EST`, `Z`), or an offset after

@@ -6,8 +6,7 @@
 
 use std::collections::BTreeMap;
 
-use jiff::civil::{Date, DateTime, Time};
-
+use super::civil::{Date, DateTime, Time};
 use super::clock::{read_clock, Clock};
 use super::words::{Piece, Unit};
 
@@ -108,10 +107,10 @@ pub(super) fn parse_relative(pieces: &[Piece], now: DateTime) -> Option<DateTime
         if !only_months {
             return None;
         }
-        shifted = shifted.with().day(day).build().ok()?;
+        shifted = DateTime::new(shifted.date().with_day(day)?, shifted.time());
     }
     Some(match time {
-        Some(clock) => shifted.with().time(clock.to_time()?).build().ok()?,
+        Some(clock) => DateTime::new(shifted.date(), clock.to_time()?),
         None => shifted,
     })
 }
@@ -126,20 +125,18 @@ fn add_calendar(now: DateTime, months: f64, micros: f64) -> Option<DateTime> {
         return None;
     }
     // Exact: both are whole and small (checked above).
-    let total = i64::from(now.year()) * 12 + i64::from(now.month() - 1) + months as i64;
+    let today = now.date();
+    let total = i64::from(today.year()) * 12 + i64::from(today.month() - 1) + months as i64;
     let year = i16::try_from(total.div_euclid(12)).ok()?;
     let month = (total.rem_euclid(12) + 1) as i8;
     if !(1..=9999).contains(&year) {
         return None;
     }
-    let first = Date::new(year, month, 1).ok()?;
-    let day = now.day().min(first.days_in_month());
-    let moved = DateTime::from_parts(Date::new(year, month, day).ok()?, now.time());
-    let micros = micros.round_ties_even() as i64;
-    let result = moved
-        .checked_add(jiff::SignedDuration::from_micros(micros))
-        .ok()?;
-    (1..=9999).contains(&result.year()).then_some(result)
+    let first = Date::new(year, month, 1)?;
+    let day = today.day().min(first.days_in_month());
+    let moved = DateTime::new(Date::new(year, month, day)?, now.time());
+    let result = moved.checked_add_micros(micros.round_ties_even() as i64)?;
+    (1..=9999).contains(&result.date().year()).then_some(result)
 }
 
 /// dateparser's `^\s*(\d{1,2})\s+(?=(?:in\s+)?\d+\s+month\b)`.
@@ -238,6 +235,6 @@ fn blocks_amount(piece: &Piece) -> bool {
 
 impl Clock {
     fn to_time(self) -> Option<Time> {
-        Time::new(self.hour, self.minute, self.second, self.nanos).ok()
+        Time::new(self.hour, self.minute, self.second, self.nanos)
     }
 }
