@@ -2,7 +2,11 @@
 //! can produce the same bytes: `repr()` of strings and floats,
 //! `prometheus_client`'s `floatToGoString`, and `json.dumps(..., sort_keys=True)`.
 
+mod printable;
+
 use serde_json::Value;
+
+use printable::is_printable;
 
 /// Python's `repr()` of a string: single quotes unless the text has a
 /// single quote and no double quote; `\\`, `\n`, `\r`, `\t`; other
@@ -34,30 +38,6 @@ pub fn repr_str(text: &str) -> String {
     }
     out.push(quote);
     out
-}
-
-/// Python's `str.isprintable()` of one character: everything but the
-/// Unicode categories Other (Cc, Cf, Cs, Co, Cn) and Separator (Zl, Zp,
-/// Zs), except the space itself.
-fn is_printable(c: char) -> bool {
-    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
-    if c == ' ' {
-        return true;
-    }
-    if c.is_ascii() {
-        return !c.is_ascii_control();
-    }
-    !matches!(
-        c.general_category(),
-        GeneralCategory::Control
-            | GeneralCategory::Format
-            | GeneralCategory::Surrogate
-            | GeneralCategory::PrivateUse
-            | GeneralCategory::Unassigned
-            | GeneralCategory::LineSeparator
-            | GeneralCategory::ParagraphSeparator
-            | GeneralCategory::SpaceSeparator
-    )
 }
 
 /// Python's `repr()` of the value `json.loads` makes of this JSON:
