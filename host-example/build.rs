@@ -1,6 +1,10 @@
 //! Builds the guest component for `wasm32-wasip2` (its own target dir, the
-//! `guest` profile) so the host binary can embed exactly what this checkout
-//! produces.
+//! `guest` profile), shrinks it with `wasm-opt` when binaryen is installed,
+//! and writes it to `target/guest/chaosprometheus.wasm`, so the host binary
+//! embeds exactly what this checkout produces.
+
+#[path = "build/shrink.rs"]
+mod shrink;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -18,6 +22,7 @@ fn main() {
         println!("cargo:rerun-if-changed={}", root.join(watched).display());
     }
     println!("cargo:rerun-if-env-changed=CARGO_TARGET_DIR");
+    println!("cargo:rerun-if-env-changed=WASM_OPT");
 
     let target_dir = match env::var_os("CARGO_TARGET_DIR").map(PathBuf::from) {
         Some(dir) if dir.is_absolute() => dir,
@@ -59,16 +64,48 @@ fn main() {
              wasm32-wasip2 target, run `rustup target add wasm32-wasip2` or scripts/setup.sh."
         );
     }
-    let wasm = guest_target.join("wasm32-wasip2/guest/chaosprometheus.wasm");
-    let bytes = std::fs::read(&wasm).expect("the guest build wrote its component");
+    let built = guest_target.join("wasm32-wasip2/guest/chaosprometheus.wasm");
+    let component = std::fs::read(&built).expect("the guest build wrote its component");
+    let shipped = guest_target.join("chaosprometheus.wasm");
+    let bytes = optimised(&component, &shipped).unwrap_or_else(|why| {
+        println!(
+            "cargo:warning=embedding the guest component unoptimised ({} bytes): {why}. \
+             Install binaryen (scripts/setup.sh) or set WASM_OPT to its wasm-opt, then \
+             `cargo clean -p chaosprometheus-host` and rebuild.",
+            component.len()
+        );
+        component
+    });
+    if std::fs::read(&shipped).ok().as_deref() != Some(&bytes[..]) {
+        std::fs::write(&shipped, &bytes).expect("the guest target dir is writable");
+    }
     println!(
         "cargo:rustc-env=CHAOSPROM_COMPONENT_PATH={}",
-        display(&wasm)
+        display(&shipped)
     );
     println!(
         "cargo:rustc-env=CHAOSPROM_COMPONENT_SHA256={}",
         hex(&Sha256::digest(&bytes))
     );
+}
+
+/// `component` shrunk by `wasm-opt` (from `WASM_OPT`, or `PATH`), reusing the
+/// copy at `shipped` when its recorded key says it came from the same input.
+fn optimised(component: &[u8], shipped: &Path) -> Result<Vec<u8>, String> {
+    let wasm_opt = env::var_os("WASM_OPT")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("wasm-opt"));
+    let key_file = shipped.with_extension("wasm.key");
+    let previous_key = std::fs::read_to_string(&key_file).ok();
+    let previous_bytes = previous_key
+        .as_ref()
+        .and_then(|_| std::fs::read(shipped).ok());
+    let previous = previous_bytes.as_deref().zip(previous_key.as_deref());
+    let scratch = PathBuf::from(env::var_os("OUT_DIR").expect("set by cargo"));
+    let _ = std::fs::remove_file(&key_file);
+    let (bytes, key) = shrink::shrink(&wasm_opt, component, previous, &scratch)?;
+    std::fs::write(&key_file, key).expect("the guest target dir is writable");
+    Ok(bytes)
 }
 
 fn display(path: &Path) -> String {
