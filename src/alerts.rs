@@ -4,13 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
 use crate::error::{BadResponseKind, ProbeError};
+use crate::json::{self, Reader};
 use crate::probes::{send_following, Transport};
 use crate::request::{Endpoint, Target};
-use crate::response::check_envelope;
+use crate::response::{check_envelope, read_data};
 
 /// Names the request in error messages.
 const LABEL: &str = "Prometheus alerts request (GET /api/v1/alerts)";
@@ -191,24 +189,47 @@ impl CompiledFilter {
     }
 }
 
-#[derive(Deserialize)]
-struct Answer<'a> {
-    #[serde(borrow)]
-    data: AlertsData<'a>,
-}
-
-#[derive(Deserialize)]
-struct AlertsData<'a> {
-    #[serde(borrow)]
-    alerts: Vec<&'a RawValue>,
-}
-
 /// What the filter reads of an alert.
-#[derive(Deserialize)]
 struct AlertView {
-    #[serde(default)]
     labels: BTreeMap<String, String>,
     state: String,
+}
+
+impl AlertView {
+    fn read(alert: &str) -> Result<AlertView, json::Error> {
+        let mut reader = Reader::new(alert);
+        let (mut labels, mut state) = (BTreeMap::new(), None);
+        reader.record(&["labels", "state"], &mut |r, field| {
+            if field == 0 {
+                // The last of a repeated label wins, as in a map.
+                r.object(&mut |r, name| {
+                    labels.insert(name, r.string()?);
+                    Ok(())
+                })
+            } else {
+                state = Some(r.string()?);
+                Ok(())
+            }
+        })?;
+        let state = reader.required(state, "state")?;
+        reader.finish()?;
+        Ok(AlertView { labels, state })
+    }
+}
+
+/// `data.alerts` of an answer: each alert's text as the answer wrote it.
+fn read_alerts<'a>(reader: &mut Reader<'a>) -> Result<Vec<&'a str>, json::Error> {
+    let mut alerts = None;
+    reader.record(&["alerts"], &mut |r, _| {
+        let mut list = Vec::new();
+        r.array(&mut |r| {
+            list.push(r.raw()?);
+            Ok(())
+        })?;
+        alerts = Some(list);
+        Ok(())
+    })?;
+    reader.required(alerts, "alerts")
 }
 
 /// `GET /api/v1/alerts`; the alerts that pass `filter`, as a JSON array.
@@ -226,21 +247,20 @@ pub fn alerts(
 
 /// The alerts of a checked `/api/v1/alerts` answer that pass the filter.
 fn select(body: &str, filter: &CompiledFilter) -> Result<String, ProbeError> {
-    let answer: Answer = serde_json::from_str(body).map_err(|e| {
+    let alerts = read_data(body, read_alerts).map_err(|e| {
         unexpected(format!(
             "{LABEL} failed: the answer has no list of alerts under data.alerts: {e}"
         ))
     })?;
     let mut kept = Vec::new();
-    for raw in answer.data.alerts {
-        let view: AlertView = serde_json::from_str(raw.get()).map_err(|e| {
+    for alert in alerts {
+        let view = AlertView::read(alert).map_err(|e| {
             unexpected(format!(
-                "{LABEL} failed: an alert is not shaped as Prometheus documents it ({e}): {}",
-                raw.get()
+                "{LABEL} failed: an alert is not shaped as Prometheus documents it ({e}): {alert}"
             ))
         })?;
         if filter.keeps(&view) {
-            kept.push(raw.get());
+            kept.push(alert);
         }
     }
     Ok(format!("[{}]", kept.join(",")))

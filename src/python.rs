@@ -4,7 +4,7 @@
 
 mod printable;
 
-use serde_json::Value;
+use crate::json::{map_entries, Value};
 
 use printable::is_printable;
 
@@ -41,8 +41,11 @@ pub fn repr_str(text: &str) -> String {
 }
 
 /// Python's `repr()` of the value `json.loads` makes of this JSON:
-/// `True`, `None`, `1.0`, `{'k': [1, 'it\'s']}`.
-pub fn repr_value(value: &Value) -> String {
+/// `True`, `None`, `1.0`, `{'k': [1, 'it\'s']}`. For the native hosts, which
+/// hold the experiment as serde_json values (the guest has no serde_json).
+#[cfg(not(target_arch = "wasm32"))]
+pub fn repr_value(value: &serde_json::Value) -> String {
+    use serde_json::Value;
     match value {
         Value::Bool(true) => "True".into(),
         Value::Bool(false) => "False".into(),
@@ -66,9 +69,10 @@ pub fn repr_value(value: &Value) -> String {
 
 /// Python's `str()` of such a value, as an f-string or `%s` prints it: a
 /// string as it is, anything else as its `repr()`.
-pub fn str_value(value: &Value) -> String {
+#[cfg(not(target_arch = "wasm32"))]
+pub fn str_value(value: &serde_json::Value) -> String {
     match value {
-        Value::String(text) => text.clone(),
+        serde_json::Value::String(text) => text.clone(),
         other => repr_value(other),
     }
 }
@@ -145,19 +149,11 @@ fn write_value(out: &mut String, value: &Value) {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
-        Value::Number(number) => {
-            if number.is_f64() {
-                let float = number.as_f64().unwrap_or(f64::NAN);
-                out.push_str(&match float {
-                    f if f.is_nan() => "NaN".to_string(),
-                    f if f.is_infinite() && f > 0.0 => "Infinity".to_string(),
-                    f if f.is_infinite() => "-Infinity".to_string(),
-                    f => repr_float(f),
-                });
-            } else {
-                out.push_str(&number.to_string());
-            }
-        }
+        // A number read is finite: only an integer or a float's repr.
+        Value::Number(number) => match number.integer() {
+            Some(integer) => out.push_str(integer),
+            None => out.push_str(&repr_float(number.as_f64())),
+        },
         Value::String(text) => write_string(out, text),
         Value::Array(items) => {
             out.push('[');
@@ -169,13 +165,12 @@ fn write_value(out: &mut String, value: &Value) {
             }
             out.push(']');
         }
-        Value::Object(map) => {
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+        Value::Object(entries) => {
             // Python sorts str keys by code point; Rust's str order is the
-            // same (UTF-8 preserves code point order).
-            entries.sort_by(|a, b| a.0.cmp(b.0));
+            // same (UTF-8 preserves code point order). A repeated key keeps
+            // its last value, as in json.loads.
             out.push('{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
+            for (i, (key, item)) in map_entries(entries).into_iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
@@ -254,13 +249,13 @@ mod tests {
 
     #[test]
     fn dumps_sorted_matches_python() {
-        let value: Value = serde_json::from_str(
-            r#"{"z": {"b": 1, "a": [3, {"y": 1.0, "x": 1e-05}]}, "t": "Ünï ☃ \"q\" \\ \n 🚀", "n": null, "f": false}"#,
+        let value = crate::json::parse(
+            r#"{"z": {"b": 1, "z": 2, "a": [3, {"y": 1.0, "x": 1e-05}], "b": 5}, "t": "Ünï ☃ \"q\" \\ \n 🚀", "n": null, "f": false}"#,
         )
         .unwrap();
         assert_eq!(
             dumps_sorted(&value),
-            r#"{"f": false, "n": null, "t": "\u00dcn\u00ef \u2603 \"q\" \\ \n \ud83d\ude80", "z": {"a": [3, {"x": 1e-05, "y": 1.0}], "b": 1}}"#
+            r#"{"f": false, "n": null, "t": "\u00dcn\u00ef \u2603 \"q\" \\ \n \ud83d\ude80", "z": {"a": [3, {"x": 1e-05, "y": 1.0}], "b": 5, "z": 2}}"#
         );
     }
 
@@ -276,6 +271,7 @@ mod tests {
     /// machine's `python3` (scripts/setup.sh installs it).
     #[test]
     fn repr_matches_pythons_own_repr() {
+        use serde_json::Value;
         use std::io::Write;
         use std::process::{Command, Stdio};
 

@@ -5,11 +5,12 @@ use blake2::digest::{Update, VariableOutput};
 use blake2::Blake2bVar;
 
 use crate::error::ProbeError;
+use crate::json;
 use crate::python::dumps_sorted;
 
 /// The hash of an experiment document given as JSON text.
 pub fn experiment_hash(experiment_json: &str) -> Result<String, ProbeError> {
-    let experiment: serde_json::Value = serde_json::from_str(experiment_json).map_err(|e| {
+    let experiment = json::parse(experiment_json).map_err(|e| {
         ProbeError::invalid(format!("the experiment document is not valid JSON: {e}"))
     })?;
     let canonical = dumps_sorted(&experiment);

@@ -2,6 +2,7 @@
 //! configured like upstream's `configure_control`, pushing the same metric
 //! families before and after the experiment, with retries.
 
+mod configuration;
 pub mod experiment_ref;
 pub mod exposition;
 pub mod pushgateway;
@@ -11,6 +12,9 @@ use std::time::Duration;
 use crate::error::{ProbeError, TransportFailure};
 use crate::probes::Transport;
 use crate::request::{Endpoint, HttpRequest, Method, Target};
+#[cfg(not(target_arch = "wasm32"))]
+pub use configuration::pushgateway_url;
+use configuration::{resolve_pushgateway_url, Configuration, PUSHGATEWAY_URL_KEY};
 use exposition::{Family, Sample};
 
 pub const DEFAULT_PUSHGATEWAY_URL: &str = "http://localhost:9091";
@@ -103,25 +107,6 @@ pub struct PushReport {
     pub bytes: u64,
 }
 
-/// The Pushgateway a run pushes to: the control's own setting, else the
-/// experiment's `configuration.prometheus_pushgateway_url` (text, once the
-/// runner has resolved it), else the default; a bare `host:port` means
-/// http, as in prometheus_client.
-pub fn pushgateway_url(
-    setting: Option<String>,
-    configuration: &serde_json::Map<String, serde_json::Value>,
-) -> Result<String, ProbeError> {
-    let configured = Configuration(configuration.clone()).string("prometheus_pushgateway_url")?;
-    let url = setting
-        .or(configured)
-        .unwrap_or_else(|| DEFAULT_PUSHGATEWAY_URL.to_string());
-    Ok(if url.contains("://") {
-        url
-    } else {
-        format!("http://{url}")
-    })
-}
-
 /// How the control waits between tries; the component uses the monotonic
 /// clock, tests a fake.
 pub trait Clock {
@@ -153,7 +138,10 @@ impl Run {
         random_trace_id: impl FnOnce() -> String,
     ) -> Result<Run, ProbeError> {
         let configuration = Configuration::parse(settings.configuration.as_deref())?;
-        let url = pushgateway_url(settings.pushgateway_url, &configuration.0)?;
+        let url = resolve_pushgateway_url(
+            settings.pushgateway_url,
+            configuration.string(PUSHGATEWAY_URL_KEY)?,
+        );
         let job = settings
             .job
             .or(configuration.string("prometheus_pushgateway_job")?)
@@ -553,32 +541,6 @@ fn push_failed(error: ProbeError, url: &str, attempts: u32) -> ProbeError {
             message: format!("{prefix}: {message}"),
         },
         other => other,
-    }
-}
-
-/// The experiment's `configuration` block, for the settings it may hold.
-struct Configuration(serde_json::Map<String, serde_json::Value>);
-
-impl Configuration {
-    fn parse(json: Option<&str>) -> Result<Configuration, ProbeError> {
-        match json.map(serde_json::from_str::<serde_json::Value>) {
-            None => Ok(Configuration(serde_json::Map::new())),
-            Some(Ok(serde_json::Value::Object(map))) => Ok(Configuration(map)),
-            Some(Ok(serde_json::Value::Null)) => Ok(Configuration(serde_json::Map::new())),
-            Some(_) => Err(ProbeError::invalid(
-                "the configuration must be a JSON object",
-            )),
-        }
-    }
-
-    fn string(&self, key: &str) -> Result<Option<String>, ProbeError> {
-        match self.0.get(key) {
-            None | Some(serde_json::Value::Null) => Ok(None),
-            Some(serde_json::Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(ProbeError::invalid(format!(
-                "configuration '{key}' must be a string; the runner resolves env-sourced values before the control sees them"
-            ))),
-        }
     }
 }
 
