@@ -1,6 +1,6 @@
 """The bare component, unmodified, in another runtime: the `wasmtime` package
-from PyPI loads target/guest/.../chaosprometheus.wasm with its own WASI and
-wasi:http (`Linker.add_wasip2`, `Linker.add_wasi_http`). This host has no
+from PyPI loads target/guest/chaosprometheus.wasm (the component the host
+embeds) with its own WASI and wasi:http (`Linker.add_wasip2`, `Linker.add_wasi_http`). This host has no
 allow-list, no credentials of its own and no limits: see the README's
 Embedding section. Run by scripts/test.sh with target/wasmtime-py-venv's
 Python (scripts/setup.sh makes it)."""
@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT / "bindings" / "python" / "tests"))
 
 from support.servers import Prometheus  # noqa: E402
 
-COMPONENT = ROOT / "target" / "guest" / "wasm32-wasip2" / "guest" / "chaosprometheus.wasm"
+COMPONENT = ROOT / "target" / "guest" / "chaosprometheus.wasm"
 
 try:
     import wasmtime

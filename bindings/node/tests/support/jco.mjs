@@ -1,6 +1,7 @@
 // The bare component under jco: `jco transpile` turns the unmodified
-// target/guest/.../chaosprometheus.wasm into an ES module that runs on
-// @bytecodealliance/preview2-shim's WASI and wasi:http.
+// target/guest/chaosprometheus.wasm (the component the host embeds) into
+// an ES module that runs on @bytecodealliance/preview2-shim's WASI and
+// wasi:http.
 import { execFileSync } from 'node:child_process'
 import { existsSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -12,7 +13,7 @@ import { SETUP } from './servers.mjs'
 const here = dirname(fileURLToPath(import.meta.url))
 const packageDir = join(here, '..', '..')
 const root = join(packageDir, '..', '..')
-export const COMPONENT = join(root, 'target', 'guest', 'wasm32-wasip2', 'guest', 'chaosprometheus.wasm')
+export const COMPONENT = join(root, 'target', 'guest', 'chaosprometheus.wasm')
 const JCO = join(packageDir, 'node_modules', '@bytecodealliance', 'jco', 'dist', 'jco.js')
 
 /** Transpiles the component into a fresh directory and imports it. */
