@@ -115,45 +115,89 @@ fn assert_recompiled(tamper: impl FnOnce(Vec<u8>) -> Vec<u8>) {
     assert_eq!(load_empty(&engine, dir), Origin::Cache);
 }
 
+/// An entry's compiled bytes and its MAC.
+fn split_entry(bytes: &[u8]) -> (&[u8], &[u8]) {
+    bytes.split_at(bytes.len() - MAC_LEN)
+}
+
 #[test]
 fn an_entry_macd_with_another_key_is_recompiled() {
     let name = entry_name(&engine(), WASM_SHA256);
+    let other = Key([7; KEY_LEN]);
     assert_recompiled(|bytes| {
-        let mut compiled = bytes[MAC_LEN..].to_vec();
+        let mut compiled = split_entry(&bytes).0.to_vec();
         let last = compiled.len() - 1;
         compiled[last] ^= 0x55;
-        let other = Key([7; KEY_LEN]);
-        let mut forged = other.mac(&name, &compiled).as_bytes().to_vec();
-        forged.extend_from_slice(&compiled);
-        forged
+        let mac = other.mac(&name, &compiled);
+        compiled.extend_from_slice(mac.as_bytes());
+        compiled
     });
     // Even the right bytes MAC'd with another key.
     assert_recompiled(|bytes| {
-        let compiled = bytes[MAC_LEN..].to_vec();
-        let mut forged = Key([7; KEY_LEN]).mac(&name, &compiled).as_bytes().to_vec();
-        forged.extend_from_slice(&compiled);
-        forged
+        let mut compiled = split_entry(&bytes).0.to_vec();
+        let mac = other.mac(&name, &compiled);
+        compiled.extend_from_slice(mac.as_bytes());
+        compiled
     });
 }
 
 #[test]
 fn a_damaged_entry_is_recompiled() {
-    for at in [0, MAC_LEN - 1, MAC_LEN, MAC_LEN + 17] {
+    // A flipped bit in the compiled bytes (first, inside, last) and in the
+    // MAC (first, last).
+    for at in [
+        |_: usize| 0,
+        |_| 17,
+        |len| len - MAC_LEN - 1,
+        |len| len - MAC_LEN,
+        |len| len - 1,
+    ] {
         assert_recompiled(|mut bytes| {
+            let at = at(bytes.len());
             bytes[at] ^= 1;
             bytes
         });
     }
+}
+
+#[test]
+fn a_truncated_or_extended_entry_is_recompiled() {
+    // Cut inside the MAC, just before it, in the middle, to a MAC's length,
+    // to less, to nothing.
+    for keep in [
+        |len: usize| len - 1,
+        |len: usize| len - MAC_LEN,
+        |len: usize| len / 2,
+        |_| MAC_LEN,
+        |_| MAC_LEN - 1,
+        |_| 0,
+    ] {
+        assert_recompiled(|mut bytes| {
+            bytes.truncate(keep(bytes.len()));
+            bytes
+        });
+    }
+    // Bytes appended after the MAC.
     assert_recompiled(|mut bytes| {
-        let last = bytes.len() - 1;
-        bytes[last] ^= 0x80;
+        bytes.push(0);
         bytes
     });
-    assert_recompiled(|mut bytes| {
-        bytes.truncate(MAC_LEN - 1);
-        bytes
+}
+
+#[test]
+fn an_entry_with_its_mac_in_front_is_recompiled() {
+    // The layout of format 1, with the right key and name: the MAC must be
+    // at the end.
+    let name = entry_name(&engine(), WASM_SHA256);
+    let temp = tempfile::tempdir().unwrap();
+    load_empty(&engine(), temp.path());
+    let key = Key::open_or_create(temp.path()).unwrap();
+    assert_recompiled(|bytes| {
+        let compiled = split_entry(&bytes).0;
+        let mut moved = key.mac(&name, compiled).as_bytes().to_vec();
+        moved.extend_from_slice(compiled);
+        moved
     });
-    assert_recompiled(|_| Vec::new());
 }
 
 #[test]
@@ -282,6 +326,69 @@ fn an_entry_that_is_a_symlink_or_fifo_is_replaced() {
     .unwrap();
     assert_eq!(load_empty(&engine, &dir), Origin::Compiled);
     assert_eq!(load_empty(&engine, &dir), Origin::Cache);
+}
+
+#[test]
+fn an_entry_others_may_write_is_recompiled() {
+    for bad_mode in [0o620, 0o602, 0o622, 0o666] {
+        let temp = tempfile::tempdir().unwrap();
+        let dir = temp.path();
+        let engine = engine();
+        assert_eq!(load_empty(&engine, dir), Origin::Compiled);
+        let entry = only_entry(dir);
+        fs::set_permissions(&entry, fs::Permissions::from_mode(bad_mode)).unwrap();
+        assert_eq!(load_empty(&engine, dir), Origin::Compiled);
+        assert_eq!(mode(&entry), 0o600);
+        assert_eq!(load_empty(&engine, dir), Origin::Cache);
+    }
+}
+
+#[test]
+fn an_entry_owned_by_someone_else_is_recompiled() {
+    assert_eq!(
+        rustix::process::geteuid().as_raw(),
+        0,
+        "this test gives an entry another owner, which needs root: run the tests as root (CI does)"
+    );
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let engine = engine();
+    assert_eq!(load_empty(&engine, dir), Origin::Compiled);
+    let entry = only_entry(dir);
+    std::os::unix::fs::chown(&entry, Some(12345), None).unwrap();
+    assert_eq!(load_empty(&engine, dir), Origin::Compiled);
+    assert_eq!(fs::metadata(&entry).unwrap().uid(), 0);
+    assert_eq!(load_empty(&engine, dir), Origin::Cache);
+}
+
+#[test]
+fn a_cached_entry_is_mapped_from_its_file_not_copied() {
+    let temp = tempfile::tempdir().unwrap();
+    let dir = temp.path();
+    let engine = engine();
+    assert_eq!(load_empty(&engine, dir), Origin::Compiled);
+    let entry = only_entry(dir).canonicalize().unwrap();
+    let (component, origin) = load_from(&engine, EMPTY_COMPONENT, WASM_SHA256, Some(dir)).unwrap();
+    assert_eq!(origin, Origin::Cache);
+    let maps = fs::read_to_string("/proc/self/maps").unwrap();
+    let entry = entry.to_str().unwrap();
+    assert!(
+        maps.lines().any(|line| line.ends_with(entry)),
+        "{entry} is not mapped:\n{maps}"
+    );
+    drop(component);
+}
+
+#[test]
+fn a_descriptor_path_opens_that_file_or_is_none() {
+    let temp = tempfile::tempdir().unwrap();
+    let (one, other) = (temp.path().join("one"), temp.path().join("other"));
+    fs::write(&one, b"1").unwrap();
+    fs::write(&other, b"2").unwrap();
+    let file = fs::File::open(&one).unwrap();
+    let path = descriptor_path(&file, &file.metadata().unwrap()).unwrap();
+    assert_eq!(fs::read(path).unwrap(), b"1");
+    assert!(descriptor_path(&file, &fs::metadata(&other).unwrap()).is_none());
 }
 
 /// Files named `name` with `len` bytes, modified `age` seconds ago.
