@@ -5,10 +5,9 @@ use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use wasmtime::component::{Component, Linker, Resource, ResourceTable};
-use wasmtime::{Config, Engine, Store, StoreContextMut, Trap};
+use wasmtime::component::{Component, ResourceTable};
+use wasmtime::{Config, Engine, Store, Trap};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::p2::IoError;
 use wasmtime_wasi::{WasiCtx, WasiCtxBuilder, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -20,7 +19,9 @@ use crate::cache;
 use crate::control_run::{ControlRun, RunIdentity};
 use crate::error::CallError;
 use crate::limits::{CallLimits, MemoryCap};
-use crate::policy::{self, OutboundPolicy, PolicyHooks};
+use crate::policy::{OutboundPolicy, PolicyHooks};
+
+mod linker;
 
 /// The component this host was built with.
 pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("CHAOSPROM_COMPONENT_PATH"));
@@ -87,9 +88,6 @@ pub struct Runtime {
 
 struct Shared {
     engine: Engine,
-    /// Kept only to run other components exactly as the probes are run.
-    #[cfg(feature = "test-hooks")]
-    linker: Linker<CallState>,
     component: Component,
     pre: ChaosprometheusPre<CallState>,
 }
@@ -99,6 +97,12 @@ impl Runtime {
     pub fn new(component: &ComponentSource, cache_dir: Option<&Path>) -> wasmtime::Result<Runtime> {
         let mut engine_config = Config::new();
         engine_config.consume_fuel(true);
+        // Native unwind tables serve only outside unwinders (wasmtime walks
+        // wasm frames itself, for traps and backtraces): without them the
+        // compiled component is 5% smaller, which is 5% less to check the
+        // MAC of in each process that loads it, and nothing is registered
+        // with the system unwinder at load.
+        engine_config.native_unwind_info(false);
         let engine = Engine::new(&engine_config)?;
         let component = match component {
             ComponentSource::Embedded => cache::load(
@@ -109,16 +113,11 @@ impl Runtime {
             )?,
             ComponentSource::File(path) => load_file(&engine, path, cache_dir)?,
         };
-        let mut linker = Linker::<CallState>::new(&engine);
-        wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-        wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-        link_http_error_code(&mut linker)?;
+        let linker = linker::for_component(&engine, &component)?;
         let pre = ChaosprometheusPre::new(linker.instantiate_pre(&component)?)?;
         Ok(Runtime {
             shared: Arc::new(Shared {
                 engine,
-                #[cfg(feature = "test-hooks")]
-                linker,
                 component,
                 pre,
             }),
@@ -166,8 +165,8 @@ impl ProbeHost {
         &self.runtime
     }
 
-    /// Instantiates another component exactly as the probes are run (same
-    /// linker, same empty WASI context, same limits) and calls its export
+    /// Instantiates another component exactly as the probes are run (linked
+    /// to what it imports, same empty WASI context, same limits) and calls its export
     /// `name: func() -> u32`. For proving what the sandbox gives a guest.
     /// A trap, a limit or the deadline ends it as it ends a probe.
     #[cfg(feature = "test-hooks")]
@@ -178,12 +177,8 @@ impl ProbeHost {
     ) -> Result<u32, CallError> {
         let mut store = self.new_store()?;
         let run = async {
-            let instance = self
-                .runtime
-                .shared
-                .linker
-                .instantiate_async(&mut store, component)
-                .await?;
+            let linker = linker::for_component(self.engine(), component)?;
+            let instance = linker.instantiate_async(&mut store, component).await?;
             let func = instance.get_typed_func::<(), (u32,)>(&mut store, name)?;
             let (value,) = func.call_async(&mut store, ()).await?;
             wasmtime::Result::Ok(Ok(value))
@@ -529,38 +524,6 @@ fn stderr_text(stderr: &MemoryOutputPipe) -> Option<String> {
 /// stream reports itself closed to the guest (a Rust guest ignores that
 /// when it prints a panic).
 const STDERR_BYTES: usize = 4096;
-
-/// The `wasi:http/types` instance wasmtime-wasi-http 48 links (the version of
-/// its WIT); a guest built against any `0.2.x` is matched to it.
-const WASI_HTTP_TYPES: &str = "wasi:http/types@0.2.12";
-
-/// Links [`policy::http_error_code`] in place of wasmtime-wasi-http's
-/// `http-error-code`, so a failed read of a response body comes to the
-/// guest as an error code (a between-bytes timeout as
-/// `connection-read-timeout`) instead of text only; see that function for
-/// why wasmtime's own gives none.
-fn link_http_error_code(linker: &mut Linker<CallState>) -> wasmtime::Result<()> {
-    let http_error_code = |store: StoreContextMut<'_, CallState>,
-                           (error,): (Resource<IoError>,)| {
-        let error = store.data().table.get(&error)?;
-        Ok((policy::http_error_code(error),))
-    };
-    // Without shadowing the definition must be refused, being wasmtime's
-    // already; were it accepted, its WIT version has moved on and guests
-    // would still be given wasmtime's function.
-    let mut types = linker.instance(WASI_HTTP_TYPES)?;
-    if types.func_wrap("http-error-code", http_error_code).is_ok() {
-        wasmtime::bail!(
-            "wasmtime-wasi-http no longer links {WASI_HTTP_TYPES}: update WASI_HTTP_TYPES"
-        );
-    }
-    linker.allow_shadowing(true);
-    linker
-        .instance(WASI_HTTP_TYPES)?
-        .func_wrap("http-error-code", http_error_code)?;
-    linker.allow_shadowing(false);
-    Ok(())
-}
 
 /// Fuel spent between two yields to the async runtime.
 const FUEL_BETWEEN_YIELDS: u64 = 10_000_000;
