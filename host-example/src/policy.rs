@@ -22,6 +22,18 @@ pub struct Authority {
 impl Authority {
     /// The authority of a URL such as `http://localhost:9090/prefix`.
     pub fn from_url(url: &str) -> Result<Authority, String> {
+        // Checked before parsing, which fails on `unix:///x` without saying
+        // that its scheme is what is wrong.
+        if let Some((scheme, _)) = url.trim().split_once("://") {
+            let is_scheme = scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+            if is_scheme && default_port(&scheme.to_ascii_lowercase()).is_none() {
+                return Err(format!(
+                    "unsupported scheme '{scheme}' in '{url}': use http or https"
+                ));
+            }
+        }
         let uri: http::Uri = url
             .trim()
             .parse()
