@@ -1,12 +1,15 @@
-//! The options every subcommand shares, and how they become the host's
-//! configuration: which component, which cache, what the sandbox allows.
+//! The options every subcommand takes, and how they become the host: which
+//! component, which cache, what TLS and client timeouts, what else the
+//! sandbox allows. The Prometheus options of the commands that query it
+//! are in `prometheus.rs`.
 
+use std::cell::OnceCell;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use chaosprometheus_host::{
-    cache, Authority, ClientIdentity, ComponentSource, Credential, Endpoint, HostAuth, HostConfig,
-    OutboundPolicy, RetryPolicy, TlsOptions,
+    cache, Authority, CallLimits, ClientIdentity, ComponentSource, Credential, HostAuth,
+    OutboundPolicy, ProbeHost, Runtime, TlsOptions,
 };
 use clap::Args;
 
@@ -15,24 +18,12 @@ use crate::output::Failure;
 #[derive(Args)]
 #[command(next_help_heading = "Global options")]
 pub struct GlobalOptions {
-    /// Base URL of the Prometheus HTTP API (a path prefix such as
-    /// http://host/prometheus is kept). Its authority is what the sandbox
-    /// allows.
-    #[arg(
-        long,
-        global = true,
-        env = "CHAOSPROM_PROMETHEUS_URL",
-        default_value = chaosprometheus::request::DEFAULT_BASE_URL,
-        value_name = "URL"
-    )]
-    pub prometheus_url: String,
-
     /// Time allowed to connect, e.g. 5s or 500ms [default: 5s]
     #[arg(long, global = true, value_name = "DUR", value_parser = parse_duration)]
     pub connect_timeout: Option<Duration>,
 
     /// Time allowed for the first byte of the answer and between its bytes,
-    /// e.g. 30s [default: 30s]
+    /// e.g. 30s [default: 30s; push-run: 10s]
     #[arg(long, global = true, value_name = "DUR", value_parser = parse_duration)]
     pub request_timeout: Option<Duration>,
 
@@ -41,7 +32,8 @@ pub struct GlobalOptions {
     pub component: Option<PathBuf>,
 
     /// Also let the component reach HOST[:PORT] (both http and https; the
-    /// default ports without :PORT). Repeatable.
+    /// default ports without :PORT). Repeatable. Not for `run`, which
+    /// allows only what the experiment names
     #[arg(long = "allow-host", global = true, value_name = "HOST[:PORT]")]
     pub allow_hosts: Vec<String>,
 
@@ -53,22 +45,6 @@ pub struct GlobalOptions {
     /// Log what is sent and how long it took, to stderr (never secrets)
     #[arg(short, long, global = true)]
     pub verbose: bool,
-
-    /// A file holding a bearer token the host sends to Prometheus
-    /// ($CHAOSPROM_PROMETHEUS_BEARER_TOKEN holds the token itself). The
-    /// component never sees it
-    #[arg(long, global = true, value_name = "FILE")]
-    pub prometheus_bearer_token_file: Option<PathBuf>,
-
-    /// A file holding user:password for basic auth to Prometheus
-    /// ($CHAOSPROM_PROMETHEUS_BASIC_AUTH holds user:password itself)
-    #[arg(long, global = true, value_name = "FILE")]
-    pub prometheus_basic_auth_file: Option<PathBuf>,
-
-    /// A header the host adds to every Prometheus request, e.g.
-    /// "X-Scope-OrgID: tenant-1". Repeatable
-    #[arg(long = "prometheus-header", global = true, value_name = "NAME: VALUE", value_parser = parse_header)]
-    pub prometheus_headers: Vec<(String, String)>,
 
     /// Trust the CA certificates in this PEM file for https, besides the
     /// system's trust store (a private CA). For every authority the
@@ -93,50 +69,38 @@ pub struct GlobalOptions {
     #[arg(long, global = true)]
     pub insecure: bool,
 
-    /// Tries in all for a query that meets a refused or broken connection,
-    /// a timeout, a 502/503/504 or a 429 (1: no retries). Pushes are never
-    /// retried by the host [default: 3]
-    #[arg(long, global = true, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
-    pub retries: Option<u32>,
-
-    /// No query retry starts later than this after the first try, e.g. 20s
-    /// [default: 60s]
-    #[arg(long, global = true, value_name = "DUR", value_parser = parse_duration)]
-    pub retry_budget: Option<Duration>,
+    /// The runtime, once loaded: every host of the process runs on it.
+    #[arg(skip)]
+    runtime: OnceCell<Runtime>,
 }
 
 impl GlobalOptions {
-    /// The component and its cache as the options say, with an empty
-    /// outbound policy (each command says what it may reach).
-    pub fn host_config(&self) -> HostConfig {
-        HostConfig {
-            component: self
-                .component
-                .clone()
-                .map_or(ComponentSource::Embedded, ComponentSource::File),
-            cache_dir: if self.no_cache {
-                None
-            } else {
-                cache::default_dir()
-            },
-            ..HostConfig::default()
+    /// The engine and compiled component every host of this process runs
+    /// on, loaded on first use: the embedded component's runtime, shared by
+    /// the whole process ([`Runtime::embedded`]), or `--component`'s.
+    pub fn runtime(&self) -> Result<Runtime, Failure> {
+        if let Some(runtime) = self.runtime.get() {
+            return Ok(runtime.clone());
         }
+        let started = std::time::Instant::now();
+        let cache_dir = if self.no_cache {
+            None
+        } else {
+            cache::default_dir()
+        };
+        let runtime = match &self.component {
+            None => Runtime::embedded(cache_dir.as_deref()),
+            Some(path) => Runtime::new(&ComponentSource::File(path.clone()), cache_dir.as_deref()),
+        }
+        .map_err(|e| Failure::Host(format!("cannot load the component: {e:#}")))?;
+        tracing::debug!(elapsed = ?started.elapsed(), "component ready");
+        Ok(self.runtime.get_or_init(|| runtime).clone())
     }
 
-    /// The host configuration of the query commands: the sandbox allows
-    /// `--prometheus-url` (with its credentials) and each `--allow-host`.
-    pub fn prometheus_host_config(&self) -> Result<HostConfig, Failure> {
-        let credential = credential(
-            self.prometheus_bearer_token_file.as_deref(),
-            self.prometheus_basic_auth_file.as_deref(),
-            "CHAOSPROM_PROMETHEUS",
-        )?;
-        let auth = (credential, self.prometheus_headers.clone());
-        let policy = self.policy("--prometheus-url", &self.prometheus_url, auth)?;
-        Ok(HostConfig {
-            policy,
-            ..self.host_config()
-        })
+    /// A host on this process's runtime, under `policy` and the default
+    /// call limits.
+    pub fn host(&self, policy: OutboundPolicy) -> Result<ProbeHost, Failure> {
+        Ok(self.runtime()?.host(policy, CallLimits::default()))
     }
 
     /// A policy that allows `url` (named by `flag` in errors), with `auth`
@@ -157,16 +121,9 @@ impl GlobalOptions {
     }
 
     /// A policy that allows nothing yet, with the TLS (`--cacert`,
-    /// `--cert`/`--key`, `--insecure`) and retries (`--retries`,
-    /// `--retry-budget`) of every authority it will allow.
+    /// `--cert`/`--key`, `--insecure`) of every authority it will allow.
     pub fn transport_policy(&self) -> Result<OutboundPolicy, Failure> {
         let mut policy = OutboundPolicy::default();
-        let default = RetryPolicy::default();
-        policy.retry = RetryPolicy {
-            attempts: self.retries.unwrap_or(default.attempts),
-            budget: self.retry_budget.unwrap_or(default.budget),
-            ..default
-        };
         if let Some(tls) = self.tls_options()? {
             tracing::debug!(tls = %tls.describe(), "TLS for every authority");
             policy
@@ -209,17 +166,21 @@ impl GlobalOptions {
         }))
     }
 
-    /// The Prometheus endpoint the query commands call.
-    pub fn endpoint(&self) -> Endpoint {
-        let millis = |d: Duration| u32::try_from(d.as_millis()).unwrap_or(u32::MAX).max(1);
-        Endpoint {
-            base_url: Some(self.prometheus_url.clone()),
-            connect_timeout_ms: self.connect_timeout.map(millis),
-            first_byte_timeout_ms: self.request_timeout.map(millis),
-            between_bytes_timeout_ms: self.request_timeout.map(millis),
-            ..Endpoint::default()
-        }
+    /// `--connect-timeout` in milliseconds, as the component takes it.
+    pub fn connect_timeout_ms(&self) -> Option<u32> {
+        self.connect_timeout.map(millis)
     }
+
+    /// `--request-timeout` in milliseconds, as the component takes it.
+    pub fn request_timeout_ms(&self) -> Option<u32> {
+        self.request_timeout.map(millis)
+    }
+}
+
+fn millis(duration: Duration) -> u32 {
+    u32::try_from(duration.as_millis())
+        .unwrap_or(u32::MAX)
+        .max(1)
 }
 
 /// The credential for one endpoint from a file flag or, failing that, the
@@ -288,4 +249,52 @@ pub fn init_logging(verbose: bool) {
         )
         .with(filter)
         .init();
+}
+
+#[cfg(test)]
+mod tests {
+    use chaosprometheus_host::{Authority, OutboundPolicy, ProbeHost, EMBEDDED_COMPONENT};
+    use clap::Parser;
+
+    use super::GlobalOptions;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        global: GlobalOptions,
+    }
+
+    fn host(global: &GlobalOptions, url: &str) -> ProbeHost {
+        let mut policy = OutboundPolicy::default();
+        policy.allow(Authority::from_url(url).unwrap());
+        global.host(policy).expect("the component loads")
+    }
+
+    /// A host lends out the engine its runtime holds, so the hosts of one
+    /// runtime give the very same one; a runtime compiled again has its own.
+    fn same_engine(a: &ProbeHost, b: &ProbeHost) -> bool {
+        std::ptr::eq(a.engine(), b.engine())
+    }
+
+    #[test]
+    fn every_host_of_the_process_runs_on_one_engine() {
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("copy.wasm");
+        std::fs::write(&copy, EMBEDDED_COMPONENT).unwrap();
+        let copy = copy.to_str().unwrap();
+        let mut hosts = Vec::new();
+        for args in [vec!["--no-cache"], vec!["--no-cache", "--component", copy]] {
+            let argv = std::iter::once("chaosprom").chain(args.iter().copied());
+            let global = Cli::parse_from(argv).global;
+            let prometheus = host(&global, "http://127.0.0.1:9090");
+            let gateway = host(&global, "http://127.0.0.1:9091");
+            assert!(
+                same_engine(&prometheus, &gateway),
+                "{args:?}: a second host compiled the component again"
+            );
+            hosts.push(prometheus);
+        }
+        // --component's runtime is another: the check tells them apart.
+        assert!(!same_engine(&hosts[0], &hosts[1]));
+    }
 }

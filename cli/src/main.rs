@@ -4,12 +4,13 @@
 mod commands;
 mod global;
 mod output;
+mod prometheus;
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 
-use commands::{alerts, push_run, query, query_range, query_value, run, validate};
+use commands::Command;
 use global::GlobalOptions;
 use output::Failure;
 
@@ -23,9 +24,10 @@ Time expressions (--when, --start, --end):
 Sandbox:
   The component runs in a fresh WebAssembly instance for every call, with no
   environment, no files and no stdin. It can reach only the authority
-  (scheme://host:port) of --prometheus-url plus each --allow-host; anything
-  else is refused before a connection is made. Each call is capped at 256 MiB
-  of memory, 20e9 fuel units of CPU and 120 s of wall-clock time.
+  (scheme://host:port) of --prometheus-url plus each --allow-host (push-run:
+  of --pushgateway-url; run: what the experiment names); anything else is
+  refused before a connection is made. Each call is capped at 256 MiB of
+  memory, 20e9 fuel units of CPU and 120 s of wall-clock time.
 
 Exit status:
   0  success: the answer is on stdout
@@ -42,20 +44,6 @@ struct Cli {
     command: Command,
 }
 
-#[derive(Subcommand)]
-enum Command {
-    Query(query::QueryArgs),
-    QueryRange(query_range::QueryRangeArgs),
-    QueryValue(query_value::QueryValueArgs),
-    #[command(after_help = alerts::HELP)]
-    Alerts(alerts::AlertsArgs),
-    #[command(after_help = run::HELP)]
-    Run(run::RunArgs),
-    Validate(validate::ValidateArgs),
-    #[command(after_help = push_run::HELP)]
-    PushRun(push_run::PushRunArgs),
-}
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     global::init_logging(cli.global.verbose);
@@ -63,24 +51,10 @@ fn main() -> ExitCode {
         .enable_all()
         .build();
     let outcome = match runtime {
-        Ok(runtime) => runtime.block_on(dispatch(cli)),
+        Ok(runtime) => runtime.block_on(cli.command.run(&cli.global)),
         Err(error) => Err(Failure::Host(format!(
             "cannot start the async runtime: {error}"
         ))),
     };
     outcome.unwrap_or_else(|failure| failure.report())
-}
-
-async fn dispatch(cli: Cli) -> Result<ExitCode, Failure> {
-    let global = &cli.global;
-    let done = ExitCode::SUCCESS;
-    match cli.command {
-        Command::Query(args) => query::run(global, args).await.map(|()| done),
-        Command::QueryRange(args) => query_range::run(global, args).await.map(|()| done),
-        Command::QueryValue(args) => query_value::run(global, args).await.map(|()| done),
-        Command::Alerts(args) => alerts::run(global, args).await.map(|()| done),
-        Command::Run(args) => run::run(global, args).await,
-        Command::Validate(args) => validate::run(args).map(|()| done),
-        Command::PushRun(args) => push_run::run(global, args).await,
-    }
 }

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use chaosprometheus_host::{CallError, ProbeError};
 
 /// Why a command failed.
+#[derive(Debug)]
 pub enum Failure {
     /// The component's call failed; its kind is [`CallError::kind`].
     Call(CallError),

@@ -24,7 +24,7 @@ use std::future::Future;
 
 use serde_json::{Map, Value};
 
-use chaosprometheus_host::HostConfig;
+use chaosprometheus_host::{CallLimits, OutboundPolicy, Runtime};
 use configuration::ConfigurationAndSecrets;
 
 pub use validate::problems as validation_problems;
@@ -158,7 +158,7 @@ impl Dry {
 }
 
 /// How to run an experiment.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone)]
 pub struct RunOptions {
     pub dry: Option<Dry>,
     /// `None`: the experiment's `runtime.rollbacks.strategy`, else default.
@@ -173,9 +173,14 @@ pub struct RunOptions {
     pub fail_fast: bool,
     /// `--var` values: they replace configuration keys the experiment declares.
     pub vars: Map<String, Value>,
-    /// Component, cache and limits; the outbound policy is derived from the
-    /// experiment and replaces the one given here.
-    pub host: HostConfig,
+    /// The engine and compiled component the run's host is made from,
+    /// shared with the caller's other hosts (`Runtime::embedded` for the
+    /// built-in component): nothing is compiled again.
+    pub runtime: Runtime,
+    /// TLS and retries for every authority; what the component may reach
+    /// comes from the experiment and replaces what this allows.
+    pub policy: OutboundPolicy,
+    pub limits: CallLimits,
     /// Print each activity's output too.
     pub verbose: bool,
 }
@@ -205,8 +210,6 @@ impl Report {
 pub enum NotRun {
     /// Validation found these problems; nothing ran.
     Invalid(Vec<String>),
-    /// The host could not start.
-    Host(String),
 }
 
 /// Resolves the configuration, then validates the experiment.

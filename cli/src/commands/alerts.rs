@@ -2,9 +2,9 @@
 
 use chaosprometheus::alerts::{AlertFilter, AlertState, LabelMatcher};
 
-use crate::commands::prometheus_host;
 use crate::global::GlobalOptions;
 use crate::output::Failure;
+use crate::prometheus::PrometheusOptions;
 
 pub const HELP: &str = "\
 Prints a JSON array of the alerts of Prometheus's GET /api/v1/alerts that
@@ -35,6 +35,8 @@ pub struct AlertsArgs {
     /// Keep only alerts in this state
     #[arg(long, value_name = "STATE", default_value = "any", value_parser = ["pending", "firing", "any"])]
     state: String,
+    #[command(flatten)]
+    prometheus: PrometheusOptions,
 }
 
 pub async fn run(global: &GlobalOptions, args: AlertsArgs) -> Result<(), Failure> {
@@ -43,8 +45,9 @@ pub async fn run(global: &GlobalOptions, args: AlertsArgs) -> Result<(), Failure
         labels: args.labels,
         state: AlertState::parse(&args.state).map_err(Failure::Usage)?,
     };
-    let host = prometheus_host(global)?;
-    let alerts = host.alerts(&global.endpoint(), &filter.into()).await?;
+    let host = args.prometheus.host(global)?;
+    let endpoint = args.prometheus.endpoint(global);
+    let alerts = host.alerts(&endpoint, &filter.into()).await?;
     println!("{alerts}");
     Ok(())
 }

@@ -1,30 +1,61 @@
-//! One module per subcommand: its arguments and its handler.
+//! The subcommands, one module each (its arguments and its handler), their
+//! list and dispatch, and the arguments several of them share. A new
+//! subcommand is a file, a `mod` line, a variant and a match arm here.
 
-pub mod alerts;
-pub mod push_run;
-pub mod query;
-pub mod query_range;
-pub mod query_value;
-pub mod run;
-pub mod validate;
+mod alerts;
+mod compute_mean;
+mod nodes_cpu_usage_mean;
+mod push_run;
+mod query;
+mod query_range;
+mod query_value;
+mod run;
+mod validate;
 
-use chaosprometheus_host::{HostConfig, ProbeHost};
+use std::process::ExitCode;
+
+use chaosprometheus_host::{MeanKind, MeanWindow};
+use clap::Subcommand;
 
 use crate::global::GlobalOptions;
 use crate::output::Failure;
 
-/// The host of the query commands: it may reach `--prometheus-url`.
-pub fn prometheus_host(global: &GlobalOptions) -> Result<ProbeHost, Failure> {
-    load_host(global.prometheus_host_config()?)
+#[derive(Subcommand)]
+pub enum Command {
+    Query(query::QueryArgs),
+    QueryRange(query_range::QueryRangeArgs),
+    QueryValue(query_value::QueryValueArgs),
+    #[command(after_help = compute_mean::HELP)]
+    ComputeMean(compute_mean::ComputeMeanArgs),
+    NodesCpuUsageMean(nodes_cpu_usage_mean::NodesCpuUsageMeanArgs),
+    #[command(after_help = alerts::HELP)]
+    Alerts(alerts::AlertsArgs),
+    #[command(after_help = run::HELP)]
+    Run(run::RunArgs),
+    Validate(validate::ValidateArgs),
+    #[command(after_help = push_run::HELP)]
+    PushRun(push_run::PushRunArgs),
 }
 
-/// Loads the component under `config`'s policy.
-pub fn load_host(config: HostConfig) -> Result<ProbeHost, Failure> {
-    let started = std::time::Instant::now();
-    let host = ProbeHost::new(config)
-        .map_err(|e| Failure::Host(format!("cannot load the component: {e:#}")))?;
-    tracing::debug!(elapsed = ?started.elapsed(), "component ready");
-    Ok(host)
+impl Command {
+    /// Runs the subcommand; its answer is on stdout, a failure is not yet
+    /// reported.
+    pub async fn run(self, global: &GlobalOptions) -> Result<ExitCode, Failure> {
+        let done = |()| ExitCode::SUCCESS;
+        match self {
+            Command::Query(args) => query::run(global, args).await.map(done),
+            Command::QueryRange(args) => query_range::run(global, args).await.map(done),
+            Command::QueryValue(args) => query_value::run(global, args).await.map(done),
+            Command::ComputeMean(args) => compute_mean::run(global, args).await.map(done),
+            Command::NodesCpuUsageMean(args) => {
+                nodes_cpu_usage_mean::run(global, args).await.map(done)
+            }
+            Command::Alerts(args) => alerts::run(global, args).await.map(done),
+            Command::Run(args) => run::run(global, args).await,
+            Command::Validate(args) => validate::run(args).map(done),
+            Command::PushRun(args) => push_run::run(global, args).await,
+        }
+    }
 }
 
 /// Options of an instant query, shared by `query` and `query-value`.
@@ -47,6 +78,55 @@ impl InstantArgs {
         chaosprometheus_host::InstantQuery {
             query: self.promql,
             when: self.when,
+            timeout: self.timeout,
+        }
+    }
+}
+
+/// The window a mean is taken over, shared by `compute-mean` and
+/// `nodes-cpu-usage-mean`.
+#[derive(clap::Args)]
+pub struct MeanWindowArgs {
+    /// Length of the window: a duration (1d, 30m, 1h30m) or seconds
+    /// [default: 1d]
+    #[arg(long, value_name = "DUR")]
+    pub window: Option<String>,
+    /// Which mean of the window's samples
+    #[arg(long, value_enum, value_name = "KIND", default_value = "arithmetic")]
+    pub kind: MeanKindArg,
+    /// End of the window, a time expression [default: now]
+    #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
+    pub end: Option<String>,
+    /// Resolution: seconds (15) or a duration (15s, 1m) [default: the
+    /// window divided by 300, at least 1s]
+    #[arg(long, value_name = "STEP")]
+    pub step: Option<String>,
+    /// Server-side evaluation timeout, sent as Prometheus's `timeout`
+    #[arg(long, value_name = "DUR")]
+    pub timeout: Option<String>,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+pub enum MeanKindArg {
+    /// Sum divided by count
+    Arithmetic,
+    /// exp(mean(ln x)); every sample must be positive
+    Geometric,
+    /// Count divided by the sum of 1/x; no sample may be negative
+    Harmonic,
+}
+
+impl MeanWindowArgs {
+    pub fn request(self) -> MeanWindow {
+        MeanWindow {
+            window: self.window,
+            kind: match self.kind {
+                MeanKindArg::Arithmetic => MeanKind::Arithmetic,
+                MeanKindArg::Geometric => MeanKind::Geometric,
+                MeanKindArg::Harmonic => MeanKind::Harmonic,
+            },
+            end: self.end,
+            step: self.step,
             timeout: self.timeout,
         }
     }

@@ -5,10 +5,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use chaosprometheus_host::{ControlSettings, HostConfig, PushReport, RunStatus};
+use chaosprometheus_host::{ControlSettings, PushReport, RunStatus};
 use chaosprometheus_runner::document;
 
-use crate::commands::load_host;
 use crate::global::{credential, parse_duration, GlobalOptions};
 use crate::output::{with_hint, Failure};
 
@@ -16,9 +15,8 @@ pub const HELP: &str = "\
 The experiment reference (label chaostoolkit_experiment_ref, and the default
 grouping key) is --experiment-ref, or the hash Chaos Toolkit computes for
 --experiment FILE (with \"dry\": null added, as `chaos run` does). Only the
-Pushgateway's authority (plus --allow-host) is reachable; --prometheus-url is
-not used. A push is tried up to 3 times; a push that still fails is a warning
-(exit 0) unless --strict.";
+Pushgateway's authority (plus --allow-host) is reachable. A push is tried up
+to 3 times; a push that still fails is a warning (exit 0) unless --strict.";
 
 /// Record one experiment run in a Pushgateway, as the chaosprometheus.metrics
 /// control does: push "in progress", then the run's result
@@ -108,10 +106,7 @@ pub async fn run(global: &GlobalOptions, args: PushRunArgs) -> Result<ExitCode, 
         &args.pushgateway_url,
         (credential, Vec::new()),
     )?;
-    let host = load_host(HostConfig {
-        policy,
-        ..global.host_config()
-    })?;
+    let host = global.host(policy)?;
     let experiment = match &args.experiment {
         Some(path) => {
             let experiment = document::load(path)
@@ -129,6 +124,8 @@ pub async fn run(global: &GlobalOptions, args: PushRunArgs) -> Result<ExitCode, 
         experiment,
         lib_version: Some(args.lib_version.clone()),
         keep_runs: args.keep_runs,
+        connect_timeout_ms: global.connect_timeout_ms(),
+        request_timeout_ms: global.request_timeout_ms(),
         ..ControlSettings::default()
     };
     let mut run = host.start_run(&settings).await?;

@@ -2,9 +2,9 @@
 
 use chaosprometheus_host::RangeQuery;
 
-use crate::commands::prometheus_host;
 use crate::global::GlobalOptions;
 use crate::output::Failure;
+use crate::prometheus::PrometheusOptions;
 
 /// Run a range query and print Prometheus's JSON answer
 #[derive(clap::Args)]
@@ -25,10 +25,13 @@ pub struct QueryRangeArgs {
     /// Server-side evaluation timeout, sent as Prometheus's `timeout`
     #[arg(long, value_name = "DUR")]
     timeout: Option<String>,
+    #[command(flatten)]
+    prometheus: PrometheusOptions,
 }
 
 pub async fn run(global: &GlobalOptions, args: QueryRangeArgs) -> Result<(), Failure> {
-    let host = prometheus_host(global)?;
+    let host = args.prometheus.host(global)?;
+    let endpoint = args.prometheus.endpoint(global);
     let request = RangeQuery {
         query: args.promql,
         start: args.start,
@@ -36,7 +39,7 @@ pub async fn run(global: &GlobalOptions, args: QueryRangeArgs) -> Result<(), Fai
         step: args.step,
         timeout: args.timeout,
     };
-    let answer = host.query_interval(&global.endpoint(), &request).await?;
+    let answer = host.query_interval(&endpoint, &request).await?;
     println!("{answer}");
     Ok(())
 }

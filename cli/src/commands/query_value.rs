@@ -1,8 +1,9 @@
 //! `chaosprom query-value`: an instant query's one number.
 
-use crate::commands::{prometheus_host, InstantArgs};
+use crate::commands::InstantArgs;
 use crate::global::GlobalOptions;
 use crate::output::Failure;
+use crate::prometheus::PrometheusOptions;
 
 /// Run an instant query and print its one number (a scalar, or a vector
 /// with exactly one series)
@@ -13,12 +14,15 @@ pub struct QueryValueArgs {
     /// Print this when the query returns no series, instead of failing
     #[arg(long, value_name = "NUMBER", allow_hyphen_values = true)]
     default: Option<f64>,
+    #[command(flatten)]
+    prometheus: PrometheusOptions,
 }
 
 pub async fn run(global: &GlobalOptions, args: QueryValueArgs) -> Result<(), Failure> {
-    let host = prometheus_host(global)?;
+    let host = args.prometheus.host(global)?;
+    let endpoint = args.prometheus.endpoint(global);
     let value = host
-        .query_value(&global.endpoint(), &args.instant.request(), args.default)
+        .query_value(&endpoint, &args.instant.request(), args.default)
         .await?;
     println!("{}", chaosprometheus::response::format_sample(value));
     Ok(())

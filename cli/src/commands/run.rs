@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chaosprometheus_host::HostConfig;
+use chaosprometheus_host::CallLimits;
 use chaosprometheus_runner::{
     self as runner, Dry, HypothesisStrategy, Interruption, NotRun, RollbackStrategy, RunOptions,
 };
@@ -11,6 +11,7 @@ use chaosprometheus_runner::{
 use crate::commands::VarArgs;
 use crate::global::GlobalOptions;
 use crate::output::Failure;
+use crate::prometheus::QueryRetries;
 
 pub const HELP: &str = "\
 Runs like `chaos run`: steady-state hypothesis, method, hypothesis again,
@@ -74,6 +75,8 @@ pub struct RunArgs {
     fail_fast: bool,
     #[command(flatten)]
     vars: VarArgs,
+    #[command(flatten)]
+    retries: QueryRetries,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]
@@ -110,6 +113,8 @@ enum RollbackArg {
 pub async fn run(global: &GlobalOptions, args: RunArgs) -> Result<ExitCode, Failure> {
     let experiment = runner::document::load(&args.experiment)
         .map_err(|message| Failure::InvalidExperiment(vec![message]))?;
+    let mut policy = global.transport_policy()?;
+    policy.retry = args.retries.policy();
     let options = RunOptions {
         dry: args.dry.map(|d| match d {
             DryArg::Probes => Dry::Probes,
@@ -127,20 +132,15 @@ pub async fn run(global: &GlobalOptions, args: RunArgs) -> Result<ExitCode, Fail
         hypothesis_frequency: Some(args.hypothesis_frequency),
         fail_fast: args.fail_fast,
         vars: args.vars.load()?,
-        host: HostConfig {
-            policy: global.transport_policy()?,
-            ..global.host_config()
-        },
+        runtime: global.runtime()?,
+        policy,
+        limits: CallLimits::default(),
         verbose: global.verbose,
     };
     let interrupt = interruption();
-    let report =
-        runner::run(experiment, options, interrupt)
-            .await
-            .map_err(|not_run| match not_run {
-                NotRun::Invalid(problems) => Failure::InvalidExperiment(problems),
-                NotRun::Host(message) => Failure::Host(message),
-            })?;
+    let report = runner::run(experiment, options, interrupt)
+        .await
+        .map_err(|NotRun::Invalid(problems)| Failure::InvalidExperiment(problems))?;
     let text = serde_json::to_string_pretty(&report.journal).unwrap_or_default();
     std::fs::write(&args.journal_path, text + "\n").map_err(|error| {
         Failure::Journal(format!(

@@ -42,7 +42,7 @@ fn prometheus() -> Prometheus {
 }
 
 fn alerts(cache: &Path, url: &str, args: &[&str]) -> (i32, Vec<Value>, String) {
-    let mut all = vec!["--prometheus-url", url, "alerts"];
+    let mut all = vec!["alerts", "--prometheus-url", url];
     all.extend_from_slice(args);
     let run = chaosprom(cache, &all);
     let list = if run.status == 0 {
@@ -97,9 +97,9 @@ fn alerts_prints_the_matching_alerts_as_json_and_exits_zero() {
     let run = chaosprom(
         cache.path(),
         &[
+            "alerts",
             "--prometheus-url",
             url,
-            "alerts",
             "--label",
             "severity=page",
         ],

@@ -47,7 +47,7 @@ fn query_prints_the_json_answer_and_exits_zero() {
     let cache = tempfile::tempdir().unwrap();
     let run = chaosprom(
         cache.path(),
-        &["--prometheus-url", &prometheus.url, "query", "1+1"],
+        &["query", "1+1", "--prometheus-url", &prometheus.url],
     );
     assert_eq!(run.status, 0, "{}", run.stderr);
     let answer: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
@@ -77,7 +77,7 @@ fn query_value_and_query_range_print_what_they_promise() {
     assert_eq!(
         chaosprom(
             cache.path(),
-            &["--prometheus-url", url, "query-value", "0.25 * 2"]
+            &["query-value", "0.25 * 2", "--prometheus-url", url]
         )
         .stdout,
         "0.5\n"
@@ -85,7 +85,7 @@ fn query_value_and_query_range_print_what_they_promise() {
     assert_eq!(
         chaosprom(
             cache.path(),
-            &["--prometheus-url", url, "query-value", "0/0"]
+            &["query-value", "0/0", "--prometheus-url", url]
         )
         .stdout,
         "NaN\n"
@@ -93,7 +93,7 @@ fn query_value_and_query_range_print_what_they_promise() {
     assert_eq!(
         chaosprom(
             cache.path(),
-            &["--prometheus-url", url, "query-value", "-1/0"]
+            &["query-value", "-1/0", "--prometheus-url", url]
         )
         .stdout,
         "-Inf\n"
@@ -101,22 +101,22 @@ fn query_value_and_query_range_print_what_they_promise() {
     let empty = chaosprom(
         cache.path(),
         &[
-            "--prometheus-url",
-            url,
             "query-value",
             "absent_metric",
             "--default",
             "-1",
+            "--prometheus-url",
+            url,
         ],
     );
     assert_eq!((empty.status, empty.stdout.as_str()), (0, "-1\n"));
     let run = chaosprom(
         cache.path(),
         &[
-            "--prometheus-url",
-            url,
             "query-range",
             "vector(1)",
+            "--prometheus-url",
+            url,
             "--start",
             "2026-11-22T08:30:00Z",
             "--end",
@@ -170,8 +170,8 @@ fn a_probe_failure_is_one_line_naming_its_kind_with_exit_one() {
         ),
     ];
     for (args, start) in cases {
-        let mut all = vec!["--prometheus-url", url];
-        all.extend(args.iter());
+        let mut all = args.clone();
+        all.extend(["--prometheus-url", url]);
         let run = chaosprom(cache.path(), &all);
         assert_eq!(run.status, 1, "{args:?}");
         assert_eq!(run.stdout, "", "{args:?}");
@@ -180,7 +180,7 @@ fn a_probe_failure_is_one_line_naming_its_kind_with_exit_one() {
     }
     let refused = chaosprom(
         cache.path(),
-        &["--prometheus-url", "http://127.0.0.1:1", "query", "up"],
+        &["query", "up", "--prometheus-url", "http://127.0.0.1:1"],
     );
     assert_eq!(refused.status, 1);
     assert!(
@@ -199,12 +199,12 @@ fn the_request_timeout_flag_bounds_a_silent_server() {
     let run = chaosprom(
         cache.path(),
         &[
-            "--prometheus-url",
-            &silent.url,
             "--request-timeout",
             "300ms",
             "query",
             "up",
+            "--prometheus-url",
+            &silent.url,
         ],
     );
     assert_eq!(run.status, 1);
@@ -222,7 +222,7 @@ fn usage_errors_exit_two() {
         vec!["query"],
         vec!["query-range", "up", "--start", "now"],
         vec!["--connect-timeout", "soon", "query", "up"],
-        vec!["--prometheus-url", "not a url", "query", "up"],
+        vec!["query", "up", "--prometheus-url", "not a url"],
         vec!["--allow-host", "a b", "query", "up"],
         vec!["frobnicate"],
     ] {
@@ -240,8 +240,9 @@ fn help_explains_time_expressions_the_sandbox_and_exit_statuses() {
     for needle in [
         "query-range",
         "query-value",
+        "compute-mean",
+        "nodes-cpu-usage-mean",
         "--allow-host",
-        "CHAOSPROM_PROMETHEUS_URL",
         "5 minutes ago",
         "Sandbox",
         "Exit status",
@@ -258,10 +259,10 @@ fn verbose_logs_the_request_sent() {
         cache.path(),
         &[
             "-v",
-            "--prometheus-url",
-            &prometheus.url,
             "query",
             "vector(3)",
+            "--prometheus-url",
+            &prometheus.url,
         ],
     );
     assert_eq!(run.status, 0);
@@ -278,10 +279,10 @@ fn the_compiled_component_is_cached_and_a_damaged_entry_is_replaced() {
     let prometheus = Prometheus::start();
     let cache = tempfile::tempdir().unwrap();
     let args = [
-        "--prometheus-url",
-        prometheus.url.as_str(),
         "query-value",
         "1",
+        "--prometheus-url",
+        prometheus.url.as_str(),
     ];
     assert_eq!(chaosprom(cache.path(), &args).stdout, "1\n");
     let entries = cache_entries(cache.path());
@@ -327,10 +328,10 @@ fn another_component_file_can_be_loaded() {
         &[
             "--component",
             path,
-            "--prometheus-url",
-            &prometheus.url,
             "query-value",
             "2",
+            "--prometheus-url",
+            &prometheus.url,
         ],
     );
     assert_eq!(
@@ -371,19 +372,19 @@ fn credentials_from_files_and_the_environment_reach_the_server_and_nothing_else(
         cache.path(),
         &[
             "-v",
+            "query",
+            "1",
             "--prometheus-url",
             &server.url,
             "--prometheus-bearer-token-file",
             token.to_str().unwrap(),
             "--prometheus-header",
             "X-Scope-OrgID: t1",
-            "query",
-            "1",
         ],
     );
     assert_eq!(by_file.status, 0, "{}", by_file.stderr);
     let by_env = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
-        .args(["-v", "--prometheus-url", &server.url, "query", "1"])
+        .args(["-v", "query", "1", "--prometheus-url", &server.url])
         .env("CHAOSPROM_CACHE_DIR", cache.path())
         .env(
             "CHAOSPROM_PROMETHEUS_BASIC_AUTH",
@@ -420,10 +421,10 @@ fn a_name_that_does_not_resolve_is_a_dns_error() {
         .arg("--net")
         .arg(env!("CARGO_BIN_EXE_chaosprom"))
         .args([
-            "--prometheus-url",
-            "http://no-such-host.invalid:9090",
             "query",
             "up",
+            "--prometheus-url",
+            "http://no-such-host.invalid:9090",
         ])
         .env("CHAOSPROM_CACHE_DIR", cache.path())
         .output()

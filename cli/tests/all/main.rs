@@ -7,6 +7,8 @@ mod cli;
 mod compatibility;
 mod guards;
 mod jsonpath2;
+mod means;
+mod options;
 mod push_run;
 mod run;
 mod run_faults;

@@ -34,7 +34,7 @@ fn query_trusts_cacert_and_otherwise_says_which_option_fixes_it() {
 
     let run = chaosprom(
         &cache,
-        &["--prometheus-url", &prometheus.url, "query", "1+1"],
+        &["query", "1+1", "--prometheus-url", &prometheus.url],
     );
     assert_eq!(run.status, 1, "{}", run.stderr);
     assert!(
@@ -47,12 +47,12 @@ fn query_trusts_cacert_and_otherwise_says_which_option_fixes_it() {
     let run = chaosprom(
         &cache,
         &[
-            "--prometheus-url",
-            &prometheus.url,
             "--cacert",
             &cacert,
             "query",
             "1+1",
+            "--prometheus-url",
+            &prometheus.url,
         ],
     );
     assert_eq!(run.status, 0, "{}", run.stderr);
@@ -69,7 +69,7 @@ fn insecure_accepts_a_self_signed_certificate_and_v_says_so() {
     let cache = harness::test_cache_dir();
     let refused = chaosprom(
         &cache,
-        &["--prometheus-url", &prometheus.url, "query", "1+1"],
+        &["query", "1+1", "--prometheus-url", &prometheus.url],
     );
     assert_eq!(refused.status, 1, "{}", refused.stderr);
     assert!(refused.stderr.contains("--insecure") || refused.stderr.contains("verify_tls false"));
@@ -78,10 +78,10 @@ fn insecure_accepts_a_self_signed_certificate_and_v_says_so() {
         &[
             "-v",
             "--insecure",
-            "--prometheus-url",
-            &prometheus.url,
             "query",
             "1+1",
+            "--prometheus-url",
+            &prometheus.url,
         ],
     );
     assert_eq!(run.status, 0, "{}", run.stderr);
@@ -103,12 +103,14 @@ fn cert_and_key_answer_a_server_that_requires_a_client_certificate() {
     let key = write(dir.path(), "client.key", &client.key_pem);
 
     let base = [
+        "query",
+        "1+1",
         "--prometheus-url",
         prometheus.url.as_str(),
         "--cacert",
         cacert.as_str(),
     ];
-    let run = chaosprom(&cache, &[&base[..], &["query", "1+1"]].concat());
+    let run = chaosprom(&cache, &base);
     assert_eq!(run.status, 1, "{}", run.stderr);
     assert!(
         run.stderr.contains("--cert FILE --key FILE"),
@@ -116,11 +118,7 @@ fn cert_and_key_answer_a_server_that_requires_a_client_certificate() {
         run.stderr
     );
 
-    let args = [
-        &base[..],
-        &["-v", "--cert", &cert, "--key", &key, "query", "1+1"],
-    ]
-    .concat();
+    let args = [&base[..], &["-v", "--cert", &cert, "--key", &key]].concat();
     let run = chaosprom(&cache, &args);
     assert_eq!(run.status, 0, "{}", run.stderr);
     // The key is a secret: never in what the command prints.
@@ -243,12 +241,12 @@ fn retries_flag_bounds_the_tries_of_a_query() {
     let once = chaosprom(
         &cache,
         &[
+            "query",
+            "up",
             "--prometheus-url",
             &server.url,
             "--retries",
             "1",
-            "query",
-            "up",
         ],
     );
     assert_eq!(once.status, 1);
@@ -256,12 +254,12 @@ fn retries_flag_bounds_the_tries_of_a_query() {
     let run = chaosprom(
         &cache,
         &[
+            "query",
+            "up",
             "--prometheus-url",
             &server.url,
             "--retries",
             "2",
-            "query",
-            "up",
         ],
     );
     assert_eq!(run.status, 1);

@@ -91,9 +91,9 @@ impl Runner {
             .map_err(invalid)?;
         // The component may reach the Prometheus of the configuration and,
         // when the control is configured, its Pushgateway; nothing else.
-        let mut host_config = options.host.clone();
-        host_config.policy.allowed.clear();
-        host_config.policy.injections.clear();
+        let mut policy = options.policy.clone();
+        policy.allowed.clear();
+        policy.injections.clear();
         let model = Experiment::parse(&experiment).map_err(invalid)?;
         let guards = guards::guards(&experiment).map_err(invalid)?;
         let probes = model
@@ -101,8 +101,7 @@ impl Runner {
             .chain(guards.iter().filter_map(|g| g.probe.activity()));
         let probe_secrets = settings.lookup(&probe_scopes(probes));
         let auth = credentials(&probe_secrets, "prometheus").map_err(invalid)?;
-        let authority = host_config
-            .policy
+        let authority = policy
             .allow_endpoint(&base_url, auth)
             .map_err(|e| invalid(format!("prometheus_base_url: {e}")))?;
         // verify_tls false on any Prometheus probe: the authority's policy
@@ -110,7 +109,7 @@ impl Runner {
         let verify = transport::probes_verify_tls(&experiment, &settings.configuration);
         let prometheus_names = ("prometheus", "prometheus");
         transport::apply_tls(
-            &mut host_config.policy,
+            &mut policy,
             &authority,
             &settings.configuration,
             &probe_secrets,
@@ -118,7 +117,7 @@ impl Runner {
             verify,
         )
         .map_err(invalid)?;
-        transport::apply_retries(&mut host_config.policy, &authority, &settings.configuration)
+        transport::apply_retries(&mut policy, &authority, &settings.configuration)
             .map_err(invalid)?;
         if let Some((control, _)) = &control_spec {
             let url = chaosprometheus::control::pushgateway_url(
@@ -130,26 +129,17 @@ impl Runner {
             let scopes: Vec<String> = settings.secrets.keys().cloned().collect();
             let secrets = settings.lookup(&scopes);
             let auth = credentials(&secrets, "pushgateway").map_err(invalid)?;
-            let gateway = host_config
-                .policy
+            let gateway = policy
                 .allow_endpoint(&url, auth)
                 .map_err(|e| invalid(format!("pushgateway_url: {e}")))?;
             if gateway != authority {
                 let names = ("prometheus_pushgateway", "pushgateway");
                 let configuration = &settings.configuration;
-                transport::apply_tls(
-                    &mut host_config.policy,
-                    &gateway,
-                    configuration,
-                    &secrets,
-                    names,
-                    true,
-                )
-                .map_err(invalid)?;
+                transport::apply_tls(&mut policy, &gateway, configuration, &secrets, names, true)
+                    .map_err(invalid)?;
             }
         }
-        let host = ProbeHost::new(host_config)
-            .map_err(|e| NotRun::Host(format!("cannot load the component: {e:#}")))?;
+        let host = options.runtime.host(policy, options.limits);
         Ok(Runner {
             host,
             values: settings,
@@ -424,5 +414,34 @@ mod tests {
         assert!(truthy(&json!("x")));
         assert!(!truthy(&json!("")));
         assert!(!truthy(&Value::Null));
+    }
+
+    #[test]
+    fn the_run_host_is_made_from_the_runtime_given_not_compiled_again() {
+        use chaosprometheus_host::{CallLimits, ComponentSource, OutboundPolicy, Runtime};
+        let runtime = Runtime::embedded(None).expect("the component loads");
+        let experiment = json!({"title": "t", "description": "d", "method": []});
+        let options = RunOptions {
+            dry: None,
+            rollback_strategy: None,
+            hypothesis_strategy: None,
+            hypothesis_frequency: None,
+            fail_fast: false,
+            vars: Map::new(),
+            runtime: runtime.clone(),
+            policy: OutboundPolicy::default(),
+            limits: CallLimits::default(),
+            verbose: false,
+        };
+        let settings = crate::validate(&experiment, &options.vars).unwrap();
+        let runner = Runner::new(experiment, settings, &options).unwrap();
+        // A host lends out the engine its runtime holds: the hosts of one
+        // runtime give the very same one, a runtime compiled again another.
+        let sibling = runtime.host(OutboundPolicy::default(), CallLimits::default());
+        assert!(std::ptr::eq(runner.host.engine(), sibling.engine()));
+        let compiled_again = Runtime::new(&ComponentSource::Embedded, None)
+            .unwrap()
+            .host(OutboundPolicy::default(), CallLimits::default());
+        assert!(!std::ptr::eq(runner.host.engine(), compiled_again.engine()));
     }
 }
