@@ -5,7 +5,7 @@
 # Pushgateway and reads it back through Prometheus, then stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh demo
 
 echo "demo: building chaosprom (the first build takes several minutes)"
 cargo build --release --locked --quiet -p chaosprometheus-cli
@@ -86,9 +86,10 @@ show query 'up{job="prometheus"}'
 show query-value 'up{job="prometheus"}'
 show query-value 'time()' --when '2026-11-22T08:30:00Z'
 show query-range 'up{job="prometheus"}' --start '10s ago' --end now --step 5s
+show compute-mean 'up{job="prometheus"}' --window 10s --step 1s --kind harmonic
 show query 'up{'
 show query up --when '2 mns ago'
-show --prometheus-url http://127.0.0.1:1 query up
+show query up --prometheus-url http://127.0.0.1:1
 
 export CHAOSPROM_PUSHGATEWAY_URL="http://127.0.0.1:$gateway_port"
 echo

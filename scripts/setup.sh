@@ -1,15 +1,28 @@
 #!/usr/bin/env bash
-# Installs what the demo and the tests need and nothing else: Rust's
-# wasm32-wasip2 target; the Debian packages of the real servers the tests
-# start (prometheus, with promtool, prometheus-pushgateway, victoria-metrics
-# and prometheus-node-exporter; the tests start their own on ephemeral
-# ports, so a service the package starts is not in the way); and, for
-# the tests that compare `chaosprom run` with the real `chaos run`, the
-# Python Chaos Toolkit with chaostoolkit-prometheus in target/chaostoolkit-venv;
-# and cargo-fuzz.
-# Safe to run again: it installs only what is missing.
+# Installs what the demo or the tests need and nothing else, only what is
+# missing (safe to run again):
+#   scripts/setup.sh demo   what scripts/demo.sh needs: Rust's wasm32-wasip2
+#     target and the Debian packages prometheus and prometheus-pushgateway;
+#   scripts/setup.sh [all]  what scripts/test.sh needs: those, the Debian
+#     packages of the other real servers the tests start (promtool,
+#     victoria-metrics, prometheus-node-exporter; the tests start their own
+#     on ephemeral ports, so a service a package starts is not in the way)
+#     and python3, cargo-fuzz, and the environments described below: the
+#     Python Chaos Toolkit with chaostoolkit-prometheus in
+#     target/chaostoolkit-venv (the tests that compare with the real
+#     `chaos run`), the Python package's virtualenvs, the Node package's npm
+#     dev dependencies and the wasmtime package's virtualenv.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+mode=${1:-all}
+case $mode in
+  demo | all) ;;
+  *)
+    echo "usage: scripts/setup.sh [demo|all]" >&2
+    exit 2
+    ;;
+esac
 
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
@@ -22,11 +35,13 @@ fi
 
 missing=()
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
-command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
-command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
-command -v prometheus-node-exporter >/dev/null 2>&1 || missing+=(prometheus-node-exporter)
-command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
+if [ "$mode" = all ]; then
+  command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
+  command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
+  command -v prometheus-node-exporter >/dev/null 2>&1 || missing+=(prometheus-node-exporter)
+  command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   echo "setup: installing Debian packages: ${missing[*]}"
@@ -34,6 +49,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   as_root env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# The rest is for the tests only.
+[ "$mode" = all ] || exit 0
 
 # cargo fuzz, for scripts/fuzz.sh (it runs on the stable toolchain with the
 # sanitizer off).
