@@ -2,7 +2,8 @@
 # Installs what the demo or the tests need and nothing else, only what is
 # missing (safe to run again):
 #   scripts/setup.sh demo   what scripts/demo.sh needs: Rust's wasm32-wasip2
-#     target and the Debian packages prometheus and prometheus-pushgateway;
+#     target and the Debian packages prometheus, prometheus-pushgateway and
+#     binaryen (its wasm-opt shrinks the component);
 #   scripts/setup.sh [all]  what scripts/test.sh needs: those, the Debian
 #     packages of the other real servers the tests start (promtool,
 #     victoria-metrics, prometheus-node-exporter; the tests start their own
@@ -36,6 +37,9 @@ fi
 missing=()
 command -v prometheus >/dev/null 2>&1 || missing+=(prometheus)
 command -v prometheus-pushgateway >/dev/null 2>&1 || missing+=(prometheus-pushgateway)
+# binaryen's wasm-opt shrinks the component the host embeds (host-example/build.rs;
+# without it the build warns and embeds the component unshrunk).
+command -v wasm-opt >/dev/null 2>&1 || missing+=(binaryen)
 if [ "$mode" = all ]; then
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
