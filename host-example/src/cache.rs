@@ -1,8 +1,8 @@
 //! The compiled-component cache: compiling the embedded component takes about
 //! a second on two cores; loading its cached entry maps the file (wasmtime
 //! reads its code and data in place, no copy), after checking the entry's MAC
-//! over the mapped bytes (about 0.3 ms per MB here, the largest part of a
-//! load).
+//! over the mapped bytes: about 0.6 ms per MB in a fresh process on two
+//! cores, the largest part of a load.
 //!
 //! A cache entry is native code that is loaded without validation, so the
 //! cache only loads what this user's own processes wrote:

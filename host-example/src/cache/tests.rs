@@ -362,6 +362,7 @@ fn an_entry_owned_by_someone_else_is_recompiled() {
 }
 
 #[test]
+#[cfg(target_os = "linux")]
 fn a_cached_entry_is_mapped_from_its_file_not_copied() {
     let temp = tempfile::tempdir().unwrap();
     let dir = temp.path();
