@@ -5,6 +5,11 @@ Run by hand, after scripts/setup.sh and scripts/python-package.sh:
 
     target/python-venv/bin/python bindings/python/bench.py [--calls N]
 
+`--url URL` measures that Prometheus instead of starting one, `--query
+PROMQL` changes the query, and `--json` prints only the in-process figures,
+ours and upstream's, as one JSON line (what scripts/bench.sh puts in its
+table; it runs `chaos run` itself, on the compatibility suite's experiment).
+
 Ours runs from target/python-venv, upstream's from target/chaostoolkit-venv
 (both Python 3.11, chaostoolkit 1.19). Figures: the median of N in-process
 `query` and `query_interval` calls (after one warm-up), `import
@@ -36,15 +41,16 @@ VENVS = {
 IN_PROCESS = r"""
 import json, resource, statistics, sys, time
 calls = int(sys.argv[2])
+promql = sys.argv[3]
 t0 = time.perf_counter()
 import chaosprometheus.probes as probes
 imported = time.perf_counter() - t0
 config = {"prometheus_base_url": sys.argv[1]}
 t0 = time.perf_counter()
-probes.query('up{job="prometheus"}', configuration=config)
+probes.query(promql, configuration=config)
 first = time.perf_counter() - t0
 t0 = time.perf_counter()
-probes.query_interval('up', start="5 minutes ago", end="now", step=15, configuration=config)
+probes.query_interval(promql, start="5 minutes ago", end="now", step=15, configuration=config)
 first_range = time.perf_counter() - t0
 
 def median(call):
@@ -55,9 +61,9 @@ def median(call):
         times.append(time.perf_counter() - t0)
     return statistics.median(times)
 
-query = median(lambda: probes.query('up{job="prometheus"}', configuration=config))
+query = median(lambda: probes.query(promql, configuration=config))
 query_range = median(lambda: probes.query_interval(
-    'up', start="5 minutes ago", end="now", step=15, configuration=config))
+    promql, start="5 minutes ago", end="now", step=15, configuration=config))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"import": imported, "first": first, "first_range": first_range,
                   "query": query, "query_interval": query_range, "peak_mib": peak}))
@@ -90,8 +96,8 @@ EXPERIMENT = {
 }
 
 
-def in_process(venv: Path, url: str, calls: int) -> dict:
-    out = subprocess.run([str(venv / "bin" / "python"), "-c", IN_PROCESS, url, str(calls)],
+def in_process(venv: Path, url: str, calls: int, promql: str) -> dict:
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", IN_PROCESS, url, str(calls), promql],
                          check=True, capture_output=True, text=True, cwd=tempfile.gettempdir())
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -121,21 +127,32 @@ def chaos_run(venv: Path, url: str, runs: int = 5) -> tuple:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=200)
+    parser.add_argument("--url", help="a running Prometheus to measure (default: start one)")
+    parser.add_argument("--query", default='up{job="prometheus"}',
+                        help="the PromQL each call sends")
+    parser.add_argument("--json", action="store_true",
+                        help="print only the in-process figures, as one JSON line")
     args = parser.parse_args()
     for name, venv in VENVS.items():
         if not (venv / "bin" / "chaos").is_file():
             sys.exit(f"{venv} is missing: run scripts/setup.sh (and scripts/python-package.sh)")
     os.environ.setdefault("CHAOSPROM_CACHE_DIR", str(ROOT / "target" / "release" / "component-cache"))
-    prometheus = Prometheus()
+    prometheus = None if args.url else Prometheus()
     try:
-        prometheus.wait_for_series('up{job="prometheus"}')
-        url = prometheus.url
+        if prometheus:
+            prometheus.wait_for_series('up{job="prometheus"}')
+        url = args.url or prometheus.url
         # Once, so the compiled component is in the cache for the fresh processes.
-        in_process(VENVS["ours"], url, 1)
-        results = {name: in_process(venv, url, args.calls) for name, venv in VENVS.items()}
+        in_process(VENVS["ours"], url, 1, args.query)
+        results = {name: in_process(venv, url, args.calls, args.query)
+                   for name, venv in VENVS.items()}
+        if args.json:
+            print(json.dumps(dict(results, calls=args.calls, query=args.query)))
+            return
         runs = {name: chaos_run(venv, url) for name, venv in VENVS.items()}
     finally:
-        prometheus.stop()
+        if prometheus:
+            prometheus.stop()
 
     rows = [
         ("query, in process (median)", "query", 1000, "ms"),
