@@ -51,7 +51,7 @@ for line in sys.stdin:
 scripts/python-package.sh >&2
 (cd bindings/node && node build.mjs) >&2
 chaosprom="$root/target/release/chaosprom"
-component="$root/target/guest/wasm32-wasip2/guest/chaosprometheus.wasm"
+component="$root/target/guest/chaosprometheus.wasm"
 
 work=$(mktemp -d)
 results="$work/results"
