@@ -1,7 +1,8 @@
 //! Builds the guest component for `wasm32-wasip2` (its own target dir, the
-//! `guest` profile), shrinks it with `wasm-opt` when binaryen is installed,
-//! and writes it to `target/guest/chaosprometheus.wasm`, so the host binary
-//! embeds exactly what this checkout produces.
+//! `guest` profile), drops its custom sections, shrinks it with `wasm-opt`
+//! when binaryen is installed, and writes it to
+//! `target/guest/chaosprometheus.wasm`, so the host binary embeds exactly
+//! what this checkout produces.
 
 #[path = "build/shrink.rs"]
 mod shrink;
@@ -65,7 +66,11 @@ fn main() {
         );
     }
     let built = guest_target.join("wasm32-wasip2/guest/chaosprometheus.wasm");
-    let component = std::fs::read(&built).expect("the guest build wrote its component");
+    let built = std::fs::read(&built).expect("the guest build wrote its component");
+    let component = shrink::without_custom_sections(&built).unwrap_or_else(|why| {
+        println!("cargo:warning=embedding the guest component with its custom sections: {why}");
+        built
+    });
     let shipped = guest_target.join("chaosprometheus.wasm");
     let bytes = optimised(&component, &shipped).unwrap_or_else(|why| {
         println!(

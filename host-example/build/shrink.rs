@@ -20,6 +20,7 @@ use wasmparser::{Validator, WasmFeatures};
 /// `--converge` saves under 0.1% more for three times the time.
 const WASM_OPT_ARGS: &[&str] = &[
     "-Oz",
+    "--strip-producers",
     "--enable-bulk-memory",
     "--enable-sign-ext",
     "--enable-mutable-globals",
@@ -28,6 +29,8 @@ const WASM_OPT_ARGS: &[&str] = &[
     "--enable-reference-types",
 ];
 
+/// A component's section id for a custom section.
+const CUSTOM_SECTION: u8 = 0;
 /// A component's section id for a core module.
 const CORE_MODULE_SECTION: u8 = 1;
 
@@ -92,19 +95,20 @@ pub fn validate(component: &[u8]) -> Result<(), String> {
         .map_err(|error| error.to_string())
 }
 
-/// Where a core module section sits in a component.
+/// Where a top-level section sits in a component.
 struct Section {
     /// Its id byte.
+    id: u8,
+    /// Where its id byte is.
     start: usize,
-    /// Its contents: the core module.
+    /// Its contents.
     body: std::ops::Range<usize>,
 }
 
-/// The largest top-level core module: Rust's code, next to the small
-/// adapter modules `wasm-component-ld` adds.
-fn main_core_module(component: &[u8]) -> Result<Section, String> {
+/// The component's top-level sections, in order.
+fn sections(component: &[u8]) -> Result<Vec<Section>, String> {
     let mut at = 8; // magic and version/layer
-    let mut largest: Option<Section> = None;
+    let mut found = Vec::new();
     while at < component.len() {
         let id = component[at];
         let (size, body_start) = read_leb128(component, at + 1)?;
@@ -112,15 +116,40 @@ fn main_core_module(component: &[u8]) -> Result<Section, String> {
             .checked_add(size)
             .filter(|&end| end <= component.len())
             .ok_or("a section runs past the end of the component")?;
-        if id == CORE_MODULE_SECTION && largest.as_ref().is_none_or(|l| l.body.len() < size) {
-            largest = Some(Section {
-                start: at,
-                body: body_start..body_end,
-            });
-        }
+        found.push(Section {
+            id,
+            start: at,
+            body: body_start..body_end,
+        });
         at = body_end;
     }
-    largest.ok_or_else(|| "the component has no core module".to_string())
+    Ok(found)
+}
+
+/// The component without its top-level custom sections: `component-name`
+/// (names for debugging, a tenth of what is left after `wasm-opt`) and
+/// `producers`. Nothing reads them when the component runs; wasmtime's trap
+/// messages come from the core modules, whose names rustc already strips.
+pub fn without_custom_sections(component: &[u8]) -> Result<Vec<u8>, String> {
+    let mut kept = component[..8.min(component.len())].to_vec();
+    for section in sections(component)? {
+        if section.id != CUSTOM_SECTION {
+            kept.extend_from_slice(&component[section.start..section.body.end]);
+        }
+    }
+    validate(&kept)
+        .map_err(|error| format!("the component without custom sections is invalid: {error}"))?;
+    Ok(kept)
+}
+
+/// The largest top-level core module: Rust's code, next to the small
+/// adapter modules `wasm-component-ld` adds.
+fn main_core_module(component: &[u8]) -> Result<Section, String> {
+    sections(component)?
+        .into_iter()
+        .filter(|section| section.id == CORE_MODULE_SECTION)
+        .max_by_key(|section| section.body.len())
+        .ok_or_else(|| "the component has no core module".to_string())
 }
 
 fn read_leb128(bytes: &[u8], mut at: usize) -> Result<(usize, usize), String> {
