@@ -1,9 +1,7 @@
 //! The experiment reference upstream labels runs with: Chaos Toolkit's
 //! `experiment_hash`, a 12-byte BLAKE2b of the experiment's canonical JSON.
 
-use blake2::digest::{Update, VariableOutput};
-use blake2::Blake2bVar;
-
+use super::blake2b::blake2b;
 use crate::error::ProbeError;
 use crate::json;
 use crate::python::dumps_sorted;
@@ -14,13 +12,7 @@ pub fn experiment_hash(experiment_json: &str) -> Result<String, ProbeError> {
         ProbeError::invalid(format!("the experiment document is not valid JSON: {e}"))
     })?;
     let canonical = dumps_sorted(&experiment);
-    let mut hasher = Blake2bVar::new(12)
-        .map_err(|_| ProbeError::Other("BLAKE2b cannot make a 12-byte digest".into()))?;
-    hasher.update(canonical.as_bytes());
-    let mut digest = [0u8; 12];
-    hasher
-        .finalize_variable(&mut digest)
-        .map_err(|_| ProbeError::Other("BLAKE2b digest size mismatch".into()))?;
+    let digest = blake2b(12, canonical.as_bytes());
     Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
 
