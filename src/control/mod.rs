@@ -2,6 +2,7 @@
 //! configured like upstream's `configure_control`, pushing the same metric
 //! families before and after the experiment, with retries.
 
+mod base64url;
 mod blake2b;
 mod configuration;
 pub mod experiment_ref;

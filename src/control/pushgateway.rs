@@ -1,8 +1,7 @@
 //! Where a push goes: the Pushgateway's `/metrics/job/<job>/<key>/<value>`
 //! path, with its `@base64` form for values a path segment cannot carry.
 
-use base64::engine::general_purpose::URL_SAFE;
-use base64::Engine as _;
+use super::base64url;
 
 /// `/job/<job>` and `/<key>/<value>` for each grouping key pair, sorted by
 /// key, as `prometheus_client` builds them: an empty value becomes
@@ -28,7 +27,7 @@ fn segment(key: &str, value: &str) -> (String, String) {
     if value.is_empty() {
         (format!("{key}@base64"), "=".to_string())
     } else if value.contains(['/', ' ']) {
-        (format!("{key}@base64"), URL_SAFE.encode(value))
+        (format!("{key}@base64"), base64url::encode(value.as_bytes()))
     } else {
         (
             key.to_string(),
