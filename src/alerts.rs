@@ -2,8 +2,11 @@
 //! that pass a filter (name, label matchers, state), returned as Prometheus
 //! wrote them. Prometheus's API cannot filter alerts itself, so we do.
 
+mod regex;
+
 use std::collections::BTreeMap;
 
+use self::regex::Regex;
 use crate::error::{BadResponseKind, ProbeError};
 use crate::json::{self, Reader};
 use crate::probes::{send_following, Transport};
@@ -127,8 +130,8 @@ pub struct AlertFilter {
 enum Test {
     Equal(String),
     NotEqual(String),
-    Regex(regex_lite::Regex),
-    NotRegex(regex_lite::Regex),
+    Regex(Regex),
+    NotRegex(Regex),
 }
 
 struct CompiledFilter {
@@ -149,7 +152,7 @@ impl CompiledFilter {
             // Anchored and with `.` matching newlines, as Prometheus compiles
             // label regexes.
             let regex = || {
-                regex_lite::Regex::new(&format!("^(?s:{})$", matcher.value)).map_err(|e| {
+                Regex::new(&format!("^(?s:{})$", matcher.value)).map_err(|e| {
                     ProbeError::invalid(format!(
                         "label matcher {}{}{:?}: invalid regular expression: {e}",
                         matcher.name,
