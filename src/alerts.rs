@@ -4,8 +4,6 @@
 
 mod regex;
 
-use std::collections::BTreeMap;
-
 use self::regex::Regex;
 use crate::error::{BadResponseKind, ProbeError};
 use crate::json::{self, Reader};
@@ -181,7 +179,7 @@ impl CompiledFilter {
             .is_none_or(|wanted| alert.state == wanted.as_str());
         state_ok
             && self.labels.iter().all(|(name, test)| {
-                let value = alert.labels.get(name).map_or("", String::as_str);
+                let value = alert.label(name);
                 match test {
                     Test::Equal(v) => value == v,
                     Test::NotEqual(v) => value != v,
@@ -194,19 +192,30 @@ impl CompiledFilter {
 
 /// What the filter reads of an alert.
 struct AlertView {
-    labels: BTreeMap<String, String>,
+    /// In the answer's order: an alert has few labels, so a search is as
+    /// quick as a map and takes less code.
+    labels: Vec<(String, String)>,
     state: String,
 }
 
 impl AlertView {
+    /// The label's value (the last, if the alert repeats it, as a map
+    /// would keep it); a missing label is the empty string.
+    fn label(&self, name: &str) -> &str {
+        self.labels
+            .iter()
+            .rev()
+            .find(|(label, _)| label == name)
+            .map_or("", |(_, value)| value)
+    }
+
     fn read(alert: &str) -> Result<AlertView, json::Error> {
         let mut reader = Reader::new(alert);
-        let (mut labels, mut state) = (BTreeMap::new(), None);
+        let (mut labels, mut state) = (Vec::new(), None);
         reader.record(&["labels", "state"], &mut |r, field| {
             if field == 0 {
-                // The last of a repeated label wins, as in a map.
                 r.object(&mut |r, name| {
-                    labels.insert(name, r.string()?);
+                    labels.push((name, r.string()?));
                     Ok(())
                 })
             } else {
@@ -466,6 +475,22 @@ mod tests {
             run(404, "404 page not found", &none).0,
             Err(ProbeError::HttpStatus { status: 404, .. })
         ));
+    }
+
+    #[test]
+    fn a_repeated_label_is_read_as_its_last_value() {
+        let answer = r#"{"status":"success","data":{"alerts":[{"labels":{"team":"db","team":"web"},"state":"firing"}]}}"#;
+        let kept = |matcher_text: &str| {
+            let filter = AlertFilter {
+                labels: vec![matcher(matcher_text)],
+                ..AlertFilter::default()
+            };
+            run(200, answer, &filter).0.unwrap() != "[]"
+        };
+        assert!(kept("team=web"));
+        assert!(!kept("team=db"));
+        assert!(kept("team=~w.b"));
+        assert!(kept("team!=db"));
     }
 
     #[test]
