@@ -94,6 +94,24 @@ fn nesting_limits_are_regex_lites() {
     }
 }
 
+/// Patterns a backtracking matcher takes exponential time over; here each
+/// is one pass over the haystack.
+#[test]
+fn pathological_patterns_on_long_haystacks_answer_as_regex_lite() {
+    let long = "a".repeat(5_000);
+    let almost = format!("{long}!");
+    for pattern in [
+        "(a*)*b",
+        "(a|aa)*b",
+        "(?:a?){30}a{30}",
+        "^(a+)+$",
+        "(\\w|a)*\\b!",
+    ] {
+        assert_as_regex_lite(pattern, [long.as_str(), almost.as_str()]);
+        assert_as_regex_lite(&anchored(pattern), [long.as_str(), almost.as_str()]);
+    }
+}
+
 #[test]
 fn a_very_deep_pattern_is_rejected_without_overflowing_the_stack() {
     let stars = format!("a{}", "*".repeat(200_000));
