@@ -11,6 +11,7 @@ pub mod duration;
 pub mod error;
 pub mod json;
 pub mod mean;
+pub mod order;
 pub mod probes;
 #[cfg(test)]
 mod properties;

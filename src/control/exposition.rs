@@ -3,6 +3,7 @@
 //! `_created` series as their own gauge family), so what we push is what
 //! the Python control pushed.
 
+use crate::order::sorted_positions;
 use crate::python::go_float;
 
 /// One line of samples: `name{labels} value`.
@@ -55,12 +56,15 @@ fn header(out: &mut String, name: &str, help: &str, kind: &str) {
 fn sample_line(out: &mut String, sample: &Sample) {
     out.push_str(&sample.name);
     if !sample.labels.is_empty() {
-        let mut labels: Vec<&(String, String)> = sample.labels.iter().collect();
-        labels.sort_by(|a, b| a.0.cmp(&b.0));
-        let rendered: Vec<String> = labels
-            .iter()
-            .map(|(name, value)| format!("{name}=\"{}\"", escape_label_value(value)))
-            .collect();
+        let labels = &sample.labels;
+        let rendered: Vec<String> =
+            sorted_positions(labels.len(), &|a, b| labels[a].0.cmp(&labels[b].0))
+                .into_iter()
+                .map(|i| {
+                    let (name, value) = &labels[i];
+                    format!("{name}=\"{}\"", escape_label_value(value))
+                })
+                .collect();
         out.push('{');
         out.push_str(&rendered.join(","));
         out.push('}');

@@ -369,6 +369,20 @@ proptest! {
         oracle::assert_answer_as_before(&text, status);
     }
 
+    /// An object read as a map holds what a `BTreeMap` built from its
+    /// entries holds: sorted by key, the last of a repeated key kept.
+    #[test]
+    fn map_entries_as_a_btree_map_holds_them(keys in prop::collection::vec("[ab\u{e9}]{0,2}", 0..24)) {
+        let entries: Vec<(String, Value)> = keys
+            .into_iter()
+            .enumerate()
+            .map(|(i, key)| (key, Value::Number(Number::read(&i.to_string()))))
+            .collect();
+        let theirs: std::collections::BTreeMap<&String, &Value> =
+            entries.iter().map(|(k, v)| (k, v)).collect();
+        prop_assert_eq!(map_entries(&entries), theirs.into_iter().collect::<Vec<_>>());
+    }
+
     #[test]
     fn answers_read_as_serde_derive_read_them(text in answer(), status in prop::sample::select(vec![200u16, 422])) {
         assert_as_serde(&text);

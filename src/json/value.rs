@@ -1,7 +1,8 @@
 //! The value of a JSON document read in full.
 
-use std::collections::BTreeMap;
 use std::fmt;
+
+use crate::order::sorted_positions;
 
 /// A JSON value read in full. Objects keep their entries in document order,
 /// duplicates included; [`Value::get`] and [`Value::map_entries`] read them
@@ -57,8 +58,18 @@ impl Value {
 /// An object's entries as a map: sorted by key, the last of duplicate keys
 /// kept (what serde_json's sorted map and Python's dict hold).
 pub fn map_entries(entries: &[(String, Value)]) -> Vec<(&String, &Value)> {
-    let map: BTreeMap<&String, &Value> = entries.iter().map(|(k, v)| (k, v)).collect();
-    map.into_iter().collect()
+    let by_key = sorted_positions(entries.len(), &|a, b| entries[a].0.cmp(&entries[b].0));
+    let mut map: Vec<(&String, &Value)> = Vec::with_capacity(by_key.len());
+    for i in by_key {
+        let (key, value) = &entries[i];
+        // The sort keeps a repeated key's entries in document order, so
+        // the later one replaces the earlier.
+        match map.last_mut() {
+            Some(last) if last.0 == key => last.1 = value,
+            _ => map.push((key, value)),
+        }
+    }
+    map
 }
 
 impl fmt::Display for Value {
