@@ -362,21 +362,24 @@ fn check_header(name: &str, value: &str) -> Result<(), ProbeError> {
 /// `{'query': 'up{', 'timeout': 5}` (numbers unquoted, as upstream passed
 /// them through from the experiment).
 pub fn python_dict(params: &[(&str, &str)]) -> String {
-    let items: Vec<String> = params
-        .iter()
-        .map(|(name, value)| {
-            let numeric = matches!(*name, "step" | "timeout")
-                && !value.is_empty()
-                && value.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-            let value = if numeric {
-                value.to_string()
-            } else {
-                repr_str(value)
-            };
-            format!("{}: {value}", repr_str(name))
-        })
-        .collect();
-    format!("{{{}}}", items.join(", "))
+    let mut dict = String::from("{");
+    for (i, (name, value)) in params.iter().enumerate() {
+        if i > 0 {
+            dict.push_str(", ");
+        }
+        let numeric = matches!(*name, "step" | "timeout")
+            && !value.is_empty()
+            && value.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+        dict.push_str(&repr_str(name));
+        dict.push_str(": ");
+        if numeric {
+            dict.push_str(value);
+        } else {
+            dict.push_str(&repr_str(value));
+        }
+    }
+    dict.push('}');
+    dict
 }
 
 #[cfg(test)]

@@ -57,16 +57,18 @@ fn sample_line(out: &mut String, sample: &Sample) {
     out.push_str(&sample.name);
     if !sample.labels.is_empty() {
         let labels = &sample.labels;
-        let rendered: Vec<String> =
-            sorted_positions(labels.len(), &|a, b| labels[a].0.cmp(&labels[b].0))
-                .into_iter()
-                .map(|i| {
-                    let (name, value) = &labels[i];
-                    format!("{name}=\"{}\"", escape_label_value(value))
-                })
-                .collect();
+        let by_name = sorted_positions(labels.len(), &|a, b| labels[a].0.cmp(&labels[b].0));
         out.push('{');
-        out.push_str(&rendered.join(","));
+        for (n, i) in by_name.into_iter().enumerate() {
+            if n > 0 {
+                out.push(',');
+            }
+            let (name, value) = &labels[i];
+            out.push_str(name);
+            out.push_str("=\"");
+            out.push_str(&escape_label_value(value));
+            out.push('"');
+        }
         out.push('}');
     }
     out.push(' ');
