@@ -4,6 +4,7 @@
 use super::DEFAULT_PUSHGATEWAY_URL;
 use crate::error::ProbeError;
 use crate::json::{self, Value};
+use crate::request::scheme_separator;
 
 /// The Pushgateway a run pushes to: the control's own setting, else the
 /// experiment's `configuration.prometheus_pushgateway_url` (text, once the
@@ -16,7 +17,7 @@ pub(super) fn resolve_pushgateway_url(
     let url = setting
         .or(configured)
         .unwrap_or_else(|| DEFAULT_PUSHGATEWAY_URL.to_string());
-    if url.contains("://") {
+    if scheme_separator(&url).is_some() {
         url
     } else {
         format!("http://{url}")
