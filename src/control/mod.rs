@@ -15,6 +15,7 @@ use crate::error::{ProbeError, TransportFailure};
 use crate::order::sorted_positions;
 use crate::probes::Transport;
 use crate::request::{Endpoint, HttpRequest, Method, Target};
+use crate::response::lossy_text;
 #[cfg(not(target_arch = "wasm32"))]
 pub use configuration::pushgateway_url;
 use configuration::{resolve_pushgateway_url, Configuration, PUSHGATEWAY_URL_KEY};
@@ -328,7 +329,7 @@ impl Run {
                 if (200..300).contains(&response.status) {
                     Ok(())
                 } else {
-                    let body = String::from_utf8_lossy(&response.body);
+                    let body = lossy_text(&response.body);
                     let excerpt: String = body.chars().take(1024).collect();
                     Err(ProbeError::HttpStatus {
                         status: response.status,
