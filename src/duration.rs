@@ -47,12 +47,28 @@ impl PromDuration {
 /// Seconds as a short decimal: `288`, `3.333`.
 pub fn format_seconds(seconds: f64) -> String {
     let millis = (seconds * 1000.0).round();
-    if millis % 1000.0 == 0.0 {
+    if is_whole_thousand(millis) {
         format!("{}", millis / 1000.0)
     } else {
         let text = format!("{:.3}", millis / 1000.0);
         text.trim_end_matches('0').to_string()
     }
+}
+
+/// `millis % 1000.0 == 0.0` for a whole number (or an infinity or NaN),
+/// from its bits: a whole `f64` is `mantissa * 2^exponent`, a multiple of
+/// 1000 = 8 * 125 when 125 divides the mantissa and it holds three factors
+/// of two. The `%` would bring libm's `fmod` into the component.
+fn is_whole_thousand(millis: f64) -> bool {
+    if millis == 0.0 || !millis.is_finite() {
+        return millis == 0.0;
+    }
+    let bits = millis.to_bits();
+    let biased_exponent = ((bits >> 52) & 0x7ff) as i32;
+    let mantissa = (bits & ((1 << 52) - 1)) | (1 << 52);
+    // A whole number is never subnormal, so the implicit bit is there.
+    let factors_of_two = mantissa.trailing_zeros() as i32 + biased_exponent - 1075;
+    mantissa % 125 == 0 && factors_of_two >= 3
 }
 
 fn parse_seconds(text: &str) -> Option<f64> {
@@ -193,6 +209,51 @@ mod tests {
                     "{range}s: step {step} is not the smallest"
                 );
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// The same verdict as `%` for every whole number an `f64` holds
+        /// (what `round` gives), NaN and the infinities included.
+        #[test]
+        fn whole_thousands_as_the_remainder_finds_them(bits in proptest::prelude::any::<u64>()) {
+            let millis = f64::from_bits(bits).round();
+            proptest::prop_assert_eq!(is_whole_thousand(millis), millis % 1000.0 == 0.0);
+        }
+
+        #[test]
+        fn whole_thousands_among_step_sized_numbers(millis in -(1i64 << 55)..(1i64 << 55)) {
+            let millis = millis as f64;
+            proptest::prop_assert_eq!(is_whole_thousand(millis), millis % 1000.0 == 0.0);
+        }
+    }
+
+    #[test]
+    fn whole_thousands_at_the_edges() {
+        for millis in [
+            0.0,
+            -0.0,
+            1000.0,
+            -1000.0,
+            999.0,
+            1e3,
+            1e21,
+            1e300,
+            f64::MAX,
+            f64::MIN,
+            2f64.powi(53) * 125.0,
+            2f64.powi(60),
+            8.0 * 125.0 * 3.0,
+            4.0 * 125.0,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+        ] {
+            assert_eq!(
+                is_whole_thousand(millis),
+                millis % 1000.0 == 0.0,
+                "{millis:e}"
+            );
         }
     }
 
