@@ -366,7 +366,16 @@ impl<'a> Reader<'a> {
 
     /// A field's value, present or not, once a record has been read.
     pub fn required<T>(&self, field: Option<T>, name: &str) -> Result<T, Error> {
-        field.ok_or_else(|| self.error(format!("missing field `{name}`")))
+        match field {
+            Some(value) => Ok(value),
+            None => Err(self.missing(name)),
+        }
+    }
+
+    /// The error of [`Reader::required`], out of the generic function so
+    /// that each field type does not carry its own copy of the formatting.
+    fn missing(&self, name: &str) -> Error {
+        self.error(format!("missing field `{name}`"))
     }
 
     fn enter(&mut self) -> Result<(), Error> {
