@@ -137,6 +137,29 @@ struct CompiledFilter {
     state: Option<AlertState>,
 }
 
+/// A matcher's value as PromQL writes it: in double quotes, with `"`, `\`
+/// and control characters escaped as Rust's `{:?}` escapes them (`\n`,
+/// `\u{1b}`), anything else as it is.
+fn quoted(value: &str) -> String {
+    let mut text = String::from('"');
+    for c in value.chars() {
+        match c {
+            '"' | '\\' => {
+                text.push('\\');
+                text.push(c);
+            }
+            '\n' => text.push_str("\\n"),
+            '\r' => text.push_str("\\r"),
+            '\t' => text.push_str("\\t"),
+            '\0' => text.push_str("\\0"),
+            c if c.is_control() => text.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => text.push(c),
+        }
+    }
+    text.push('"');
+    text
+}
+
 impl CompiledFilter {
     /// Checks every matcher; a regular expression that does not compile is
     /// an invalid argument.
@@ -152,10 +175,10 @@ impl CompiledFilter {
             let regex = || {
                 Regex::new(&format!("^(?s:{})$", matcher.value)).map_err(|e| {
                     ProbeError::invalid(format!(
-                        "label matcher {}{}{:?}: invalid regular expression: {e}",
+                        "label matcher {}{}{}: invalid regular expression: {e}",
                         matcher.name,
                         matcher.op.as_str(),
-                        matcher.value
+                        quoted(&matcher.value)
                     ))
                 })
             };
@@ -497,5 +520,17 @@ mod tests {
     fn no_alerts_is_an_empty_list() {
         let empty = r#"{"status":"success","data":{"alerts":[]}}"#;
         assert_eq!(run(200, empty, &AlertFilter::default()).0.unwrap(), "[]");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn an_ascii_value_is_quoted_as_debug_quotes_it(value in "[\\x00-\\x7f]{0,40}") {
+            proptest::prop_assert_eq!(quoted(&value), format!("{value:?}"));
+        }
+    }
+
+    #[test]
+    fn other_characters_stay_as_they_are() {
+        assert_eq!(quoted("é\u{200b}\u{85}"), "\"é\u{200b}\\u{85}\"");
     }
 }

@@ -14,6 +14,8 @@ use crate::probes::Transport;
 use crate::request::{HttpRequest, Method, Scheme};
 use crate::response::HttpResponse;
 
+mod error_code;
+
 /// Bytes asked for per read; also the most one write may carry.
 const READ_CHUNK: u64 = 64 * 1024;
 const WRITE_CHUNK: usize = 4 * 1024;
@@ -264,7 +266,7 @@ fn from_error_code(code: &ErrorCode, request: &HttpRequest, phase: Phase) -> Pro
         ErrorCode::ConnectionWriteTimeout => (Kind::Timeout, format!("sending the request to {url} timed out")),
         ErrorCode::TlsProtocolError | ErrorCode::TlsCertificateError | ErrorCode::TlsAlertReceived(_) => (
             Kind::Tls,
-            format!("TLS with {url} failed ({code:?}); check the certificate and the scheme"),
+            format!("TLS with {url} failed ({}); check the certificate and the scheme", error_code::describe(code)),
         ),
         ErrorCode::ConnectionTerminated | ErrorCode::HttpResponseIncomplete => (
             Kind::ConnectionLost,
@@ -285,9 +287,9 @@ fn from_error_code(code: &ErrorCode, request: &HttpRequest, phase: Phase) -> Pro
         | ErrorCode::HttpResponseTrailerSize(_)
         | ErrorCode::HttpUpgradeFailed => (
             Kind::Protocol,
-            format!("{url} did not answer with valid HTTP ({code:?}); is it an HTTP server?"),
+            format!("{url} did not answer with valid HTTP ({}); is it an HTTP server?", error_code::describe(code)),
         ),
-        other => (Kind::Other, format!("the request to {url} failed: {other:?}")),
+        other => (Kind::Other, format!("the request to {url} failed: {}", error_code::describe(other))),
     };
     ProbeError::transport(kind, message)
 }
