@@ -12,6 +12,7 @@ mod absolute;
 mod civil;
 mod clock;
 mod relative;
+mod vocabulary;
 mod words;
 
 pub use civil::Timestamp;
@@ -54,7 +55,8 @@ fn read(input: &str, now: Timestamp) -> Option<Timestamp> {
         let utc_now = now.to_datetime(Offset::UTC)?;
         // A string without letters is tried in the date orders of the other
         // locales too, as dateparser tries one locale per date order.
-        let orders: &[DateOrder] = if text.chars().any(char::is_alphabetic) {
+        // Any letter is ASCII: `translate` refused the others.
+        let orders: &[DateOrder] = if text.bytes().any(|b| b.is_ascii_alphabetic()) {
             &[DateOrder::Mdy]
         } else {
             &[DateOrder::Mdy, DateOrder::Dmy, DateOrder::Ymd]

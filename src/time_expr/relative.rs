@@ -4,8 +4,6 @@
 //! the future or a sign says otherwise, and an optional time of day
 //! (`yesterday at 10am` is `1 day ago 10 am`).
 
-use std::collections::BTreeMap;
-
 use super::civil::{Date, DateTime, Time};
 use super::clock::{read_clock, Clock};
 use super::words::{Piece, Unit};
@@ -29,16 +27,17 @@ pub(super) fn parse_relative(pieces: &[Piece], now: DateTime) -> Option<DateTime
     if !words_are_units {
         return None;
     }
-    let mut amounts: BTreeMap<Unit, (f64, bool)> = BTreeMap::new();
+    // By unit, in `Unit`'s order: the last amount of a unit counts.
+    let mut amounts = [None::<(f64, bool)>; Unit::ALL.len()];
     let mut used = vec![false; pieces.len()];
     for (at, piece) in pieces.iter().enumerate() {
         let Piece::Unit(unit) = piece else { continue };
         if let Some((start, value, signed)) = amount_before(pieces, at) {
-            amounts.insert(*unit, (value, signed));
+            amounts[*unit as usize] = Some((value, signed));
             used[start..=at].iter_mut().for_each(|u| *u = true);
         }
     }
-    if amounts.is_empty() {
+    if amounts.iter().all(Option::is_none) {
         return None;
     }
     let forward = pieces.iter().any(|p| matches!(p, Piece::In | Piece::Later));
@@ -77,8 +76,10 @@ pub(super) fn parse_relative(pieces: &[Piece], now: DateTime) -> Option<DateTime
     let mut months = 0f64;
     let mut micros = 0f64;
     let mut weeks = 0f64;
-    let units: Vec<Unit> = amounts.keys().copied().collect();
-    for (unit, (value, signed)) in amounts {
+    for (unit, amount) in Unit::ALL.into_iter().zip(amounts) {
+        let Some((value, signed)) = amount else {
+            continue;
+        };
         let value = if signed || forward { value } else { -value };
         match unit {
             Unit::Century => years += value * 100.0,
@@ -100,10 +101,9 @@ pub(super) fn parse_relative(pieces: &[Piece], now: DateTime) -> Option<DateTime
     }
     let mut shifted = add_calendar(now, years * 12.0 + months, micros)?;
     if let Some(day) = day_of_month {
-        let only_months = units.contains(&Unit::Month)
-            && !units
-                .iter()
-                .any(|u| matches!(u, Unit::Day | Unit::Week | Unit::Fortnight));
+        let has = |unit: Unit| amounts[unit as usize].is_some();
+        let only_months =
+            has(Unit::Month) && !(has(Unit::Day) || has(Unit::Week) || has(Unit::Fortnight));
         if !only_months {
             return None;
         }

@@ -3,6 +3,11 @@
 //! grammars read. A word outside the vocabulary makes the whole expression
 //! unreadable, as it makes the English locale inapplicable upstream.
 
+use super::vocabulary::{
+    is_plural_unit, is_unit_before_later, month_word, number_word, part_of_day, skip_word,
+    tens_word, unit_word, weekday_word, zone_word,
+};
+
 /// A unit of a relative amount; `Fortnight`, `Decade` and `Century` are
 /// folded into weeks and years as dateparser folds them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -17,6 +22,22 @@ pub(super) enum Unit {
     Hour,
     Minute,
     Second,
+}
+
+impl Unit {
+    /// Every unit, in order: `unit as usize` is its place.
+    pub(super) const ALL: [Unit; 10] = [
+        Unit::Century,
+        Unit::Decade,
+        Unit::Year,
+        Unit::Month,
+        Unit::Fortnight,
+        Unit::Week,
+        Unit::Day,
+        Unit::Hour,
+        Unit::Minute,
+        Unit::Second,
+    ];
 }
 
 /// `last`, `this`, `next` before a weekday.
@@ -56,7 +77,30 @@ pub(super) enum Piece {
 /// Lower case, one space between words, periods after letters dropped
 /// (`a.m.`), trailing colons dropped: dateparser's `sanitize_date`.
 pub(super) fn sanitize(input: &str) -> String {
-    let lower = input.to_lowercase();
+    collapse(&lowercase(input))
+}
+
+/// `str::to_lowercase` as far as `translate` can tell, without its Unicode
+/// tables: ASCII and the two characters outside it whose lower case holds
+/// no foreign letter are lowered; any other character that lower-casing
+/// changes is a foreign letter, and so is its lower case, so either one
+/// makes `translate` refuse the text.
+fn lowercase(input: &str) -> String {
+    let mut out = String::with_capacity(input.len());
+    for c in input.chars() {
+        match c {
+            // KELVIN SIGN
+            '\u{212a}' => out.push('k'),
+            // LATIN CAPITAL LETTER I WITH DOT ABOVE
+            '\u{130}' => out.push_str("i\u{307}"),
+            _ => out.push(c.to_ascii_lowercase()),
+        }
+    }
+    out
+}
+
+/// `sanitize` after lower-casing.
+fn collapse(lower: &str) -> String {
     let collapsed = lower.split_whitespace().collect::<Vec<_>>().join(" ");
     let mut out = String::with_capacity(collapsed.len());
     let mut previous: Option<char> = None;
@@ -90,7 +134,7 @@ fn runs(text: &str) -> Option<Vec<&str>> {
     };
     let chars: Vec<(usize, char)> = text.char_indices().collect();
     for (i, &(at, c)) in chars.iter().enumerate() {
-        if c.is_alphabetic() && !c.is_ascii_alphabetic() {
+        if is_foreign_letter(c) {
             return None; // not an English word
         }
         let next = chars.get(i + 1);
@@ -108,152 +152,9 @@ fn runs(text: &str) -> Option<Vec<&str>> {
     Some(out)
 }
 
-fn number_word(word: &str) -> Option<u32> {
-    const SMALL: [&str; 19] = [
-        "one",
-        "two",
-        "three",
-        "four",
-        "five",
-        "six",
-        "seven",
-        "eight",
-        "nine",
-        "ten",
-        "eleven",
-        "twelve",
-        "thirteen",
-        "fourteen",
-        "fifteen",
-        "sixteen",
-        "seventeen",
-        "eighteen",
-        "nineteen",
-    ];
-    SMALL.iter().position(|w| *w == word).map(|i| i as u32 + 1)
-}
-
-fn tens_word(word: &str) -> Option<u32> {
-    const TENS: [&str; 8] = [
-        "twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety",
-    ];
-    TENS.iter()
-        .position(|w| *w == word)
-        .map(|i| (i as u32 + 2) * 10)
-}
-
-/// Plural unit words (and `hr`, `min`, `sec`), the only words after which
-/// dateparser reads thirteen and up.
-fn is_plural_unit(word: &str) -> bool {
-    matches!(
-        word,
-        "centuries"
-            | "decades"
-            | "fortnights"
-            | "years"
-            | "months"
-            | "weeks"
-            | "days"
-            | "hours"
-            | "hr"
-            | "hrs"
-            | "minutes"
-            | "min"
-            | "mins"
-            | "seconds"
-            | "sec"
-            | "secs"
-    )
-}
-
-fn unit_word(word: &str) -> Option<Unit> {
-    Some(match word {
-        "century" | "centuries" => Unit::Century,
-        "decade" | "decades" => Unit::Decade,
-        "year" | "yr" | "y" | "years" => Unit::Year,
-        "mo" | "month" | "months" => Unit::Month,
-        "fortnight" | "fortnights" => Unit::Fortnight,
-        "week" | "wk" | "weeks" => Unit::Week,
-        "day" | "d" | "days" => Unit::Day,
-        "hour" | "hours" | "hr" | "h" | "hrs" => Unit::Hour,
-        "min" | "minute" | "m" | "minutes" | "mins" => Unit::Minute,
-        "sec" | "second" | "s" | "seconds" | "secs" => Unit::Second,
-        _ => return None,
-    })
-}
-
-fn month_word(word: &str) -> Option<i8> {
-    const MONTHS: [&str; 12] = [
-        "january",
-        "february",
-        "march",
-        "april",
-        "may",
-        "june",
-        "july",
-        "august",
-        "september",
-        "october",
-        "november",
-        "december",
-    ];
-    if word == "sept" {
-        return Some(9);
-    }
-    MONTHS
-        .iter()
-        .position(|m| *m == word || (word.len() == 3 && m.starts_with(word)))
-        .map(|i| i as i8 + 1)
-}
-
-fn weekday_word(word: &str) -> Option<i8> {
-    Some(match word {
-        "mon" | "monday" | "mo" => 0,
-        "tue" | "tuesday" | "tu" | "tues" => 1,
-        "wed" | "wednesday" | "we" => 2,
-        "thu" | "thursday" | "th" => 3,
-        "fri" | "friday" | "fr" => 4,
-        "sat" | "saturday" | "sa" => 5,
-        "sun" | "sunday" | "su" => 6,
-        _ => return None,
-    })
-}
-
-/// A few time zone names dateparser knows, with their fixed offsets.
-fn zone_word(word: &str) -> Option<i32> {
-    let hours = match word {
-        "z" | "utc" | "gmt" | "ut" => 0,
-        "est" => -5,
-        "edt" | "ast" => -4,
-        "cst" => -6,
-        "cdt" => -5,
-        "mst" => -7,
-        "mdt" => -6,
-        "pst" => -8,
-        "pdt" => -7,
-        "cet" | "bst" => 1,
-        "cest" | "eet" => 2,
-        "eest" => 3,
-        _ => return None,
-    };
-    Some(hours * 3600)
-}
-
-fn skip_word(word: &str) -> bool {
-    matches!(
-        word,
-        "about" | "ad" | "and" | "at" | "by" | "from" | "just" | "of" | "on" | "the"
-    )
-}
-
-fn part_of_day(word: &str) -> Option<i8> {
-    Some(match word {
-        "morning" => 9,
-        "afternoon" => 15,
-        "evening" => 18,
-        "night" => 20,
-        _ => return None,
-    })
+/// A letter outside ASCII: no English word has one.
+pub(super) fn is_foreign_letter(c: char) -> bool {
+    c.is_alphabetic() && !c.is_ascii_alphabetic()
 }
 
 /// Reads `text` (sanitized) into pieces, or `None` when a word is not in the
@@ -480,21 +381,7 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece>> {
                     && raw[i - 1] == " "
                     && raw[i - 3] == " "
                     && raw[i - 4].starts_with(|c: char| c.is_ascii_digit())
-                    && matches!(
-                        raw[i - 2].trim_end_matches('s'),
-                        "century"
-                            | "centurie"
-                            | "mon"
-                            | "decade"
-                            | "fortnight"
-                            | "year"
-                            | "month"
-                            | "week"
-                            | "day"
-                            | "hour"
-                            | "minute"
-                            | "second"
-                    ) =>
+                    && is_unit_before_later(raw[i - 2]) =>
             {
                 vec![Piece::Later]
             }
@@ -577,3 +464,7 @@ fn relative(amount: u32, unit: Unit, future: bool) -> Vec<Piece> {
     }
     p
 }
+
+#[cfg(test)]
+#[path = "words/tests.rs"]
+mod tests;
