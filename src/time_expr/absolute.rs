@@ -27,7 +27,7 @@ enum Part {
 #[derive(Debug)]
 enum Token<'a> {
     Number(String),
-    Word(&'a Piece),
+    Word(&'a Piece<'a>),
     Other(char),
 }
 
@@ -43,11 +43,11 @@ struct Reading {
     skip_year: bool,
 }
 
-fn tokens(pieces: &[Piece]) -> Vec<Token<'_>> {
+fn tokens<'a>(pieces: &'a [Piece<'a>]) -> Vec<Token<'a>> {
     let mut out: Vec<Token> = Vec::new();
     for piece in pieces {
         let digit_like = match piece {
-            Piece::Digits(d) => Some(d.as_str()),
+            Piece::Digits(d) => Some(*d),
             Piece::Punct(':') => Some(":"),
             _ => None,
         };
@@ -186,7 +186,7 @@ pub(super) fn parse_absolute(
     let pieces: Vec<Piece> = pieces
         .iter()
         .filter(|p| !matches!(p, Piece::PartOfDay(_) | Piece::Zone(_)))
-        .cloned()
+        .copied()
         .collect();
     let all = tokens(&pieces);
     let filtered: Vec<usize> = (0..all.len())

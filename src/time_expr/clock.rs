@@ -89,9 +89,9 @@ pub(super) fn read_clock(pieces: &[&Piece]) -> Option<Clock> {
         Some((Piece::Meridian { pm }, body)) => (body, Some(*pm)),
         _ => (pieces.as_slice(), None),
     };
-    fn digits(p: &Piece) -> Option<&str> {
+    fn digits<'a>(p: &Piece<'a>) -> Option<&'a str> {
         match p {
-            Piece::Digits(d) => Some(d.as_str()),
+            Piece::Digits(d) => Some(*d),
             _ => None,
         }
     }

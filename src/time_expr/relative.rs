@@ -158,7 +158,7 @@ fn day_of_month(pieces: &[Piece]) -> Option<i8> {
     }
 }
 
-fn previous_word(pieces: &[Piece], at: usize) -> Option<&Piece> {
+fn previous_word<'a>(pieces: &'a [Piece<'a>], at: usize) -> Option<&'a Piece<'a>> {
     pieces[..at].iter().rev().find(|p| **p != Piece::Space)
 }
 
@@ -186,12 +186,12 @@ fn amount_before(pieces: &[Piece], unit_at: usize) -> Option<(usize, f64, bool)>
                 }
             }
             if text.is_empty() {
-                text = d.clone();
+                text = d.to_string();
             }
         }
         Piece::Punct('.' | ',') if last >= 1 => match &pieces[last - 1] {
             Piece::Digits(whole) => {
-                text = whole.clone();
+                text = whole.to_string();
                 at = last - 1;
             }
             _ => return None,

@@ -48,9 +48,10 @@ pub(super) enum Modifier {
     Next,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub(super) enum Piece {
-    Digits(String),
+/// Copied freely: the digits are a slice of the text or a numeral.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(super) enum Piece<'a> {
+    Digits(&'a str),
     Punct(char),
     Space,
     Unit(Unit),
@@ -159,7 +160,7 @@ pub(super) fn is_foreign_letter(c: char) -> bool {
 
 /// Reads `text` (sanitized) into pieces, or `None` when a word is not in the
 /// English vocabulary.
-pub(super) fn translate(text: &str) -> Option<Vec<Piece>> {
+pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
     let raw = runs(text)?;
     let mut out: Vec<Piece> = Vec::new();
     let mut i = 0;
@@ -179,7 +180,7 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece>> {
         let run = raw[i];
         let first = run.chars().next().unwrap_or(' ');
         if first.is_ascii_digit() {
-            out.push(Piece::Digits(run.to_string()));
+            out.push(Piece::Digits(run));
             // `10h30` is 10:30.
             if raw.get(i + 1) == Some(&"h")
                 && raw
@@ -228,15 +229,11 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece>> {
             {
                 let (k, hours) = next.unwrap_or((i, "0"));
                 consumed = k + 2;
-                vec![
-                    Piece::Digits(hours.to_string()),
-                    Piece::Punct(':'),
-                    Piece::Digits("00".into()),
-                ]
+                vec![Piece::Digits(hours), Piece::Punct(':'), Piece::Digits("00")]
             }
-            "a" | "an" => vec![Piece::Digits("1".into())],
-            "noon" => clock_pieces(12),
-            "midnight" => clock_pieces(0),
+            "a" | "an" => vec![Piece::Digits("1")],
+            "noon" => clock_pieces("12"),
+            "midnight" => clock_pieces("00"),
             "now" => relative(0, Unit::Second, false),
             "today" => relative(0, Unit::Day, false),
             "yesterday" => relative(1, Unit::Day, false),
@@ -285,11 +282,7 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece>> {
                             .next()
                             .unwrap_or(raw.len()),
                     );
-                    let mut p = vec![
-                        Piece::Digits("45".into()),
-                        Piece::Space,
-                        Piece::Unit(Unit::Second),
-                    ];
+                    let mut p = vec![Piece::Digits("45"), Piece::Space, Piece::Unit(Unit::Second)];
                     p.extend([Piece::Space, Piece::Ago]);
                     p
                 } else {
@@ -392,7 +385,7 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece>> {
                 if let Some(n) =
                     number_word(word).filter(|&n| n <= 12 || next_word.is_some_and(is_plural_unit))
                 {
-                    vec![Piece::Digits(n.to_string())]
+                    vec![Piece::Digits(numeral(n))]
                 } else if let Some(tens) = tens_word(word) {
                     // `twenty five minutes`, `twenty-five minutes`, `twenty minutes`.
                     let ones = next_word.and_then(number_word).filter(|&n| n < 10);
@@ -407,15 +400,15 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece>> {
                             return None;
                         }
                         consumed = i + 3;
-                        vec![Piece::Digits((tens + ones).to_string())]
+                        vec![Piece::Digits(numeral(tens + ones))]
                     } else if let (Some(ones), Some((k, _))) = (ones, next) {
                         if !after_next.is_some_and(|(_, w)| is_plural_unit(w)) {
                             return None;
                         }
                         consumed = k + 1;
-                        vec![Piece::Digits((tens + ones).to_string())]
+                        vec![Piece::Digits(numeral(tens + ones))]
                     } else if next_word.is_some_and(is_plural_unit) {
-                        vec![Piece::Digits(tens.to_string())]
+                        vec![Piece::Digits(numeral(tens))]
                     } else {
                         return None;
                     }
@@ -440,22 +433,32 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece>> {
     Some(out)
 }
 
-fn clock_pieces(hour: u32) -> Vec<Piece> {
-    vec![
-        Piece::Digits(format!("{hour:02}")),
-        Piece::Punct(':'),
-        Piece::Digits("00".into()),
-    ]
+fn clock_pieces(hour: &str) -> Vec<Piece<'_>> {
+    vec![Piece::Digits(hour), Piece::Punct(':'), Piece::Digits("00")]
+}
+
+/// `n` (0 to 99) in digits, as the number word for it reads.
+fn numeral(n: u32) -> &'static str {
+    const NUMERALS: &str = "0123456789\
+        10111213141516171819202122232425262728293031323334353637383940414243444546474849\
+        50515253545556575859606162636465666768697071727374757677787980818283848586878889\
+        90919293949596979899";
+    let n = n as usize;
+    if n < 10 {
+        &NUMERALS[n..=n]
+    } else {
+        &NUMERALS[2 * n - 10..2 * n - 8]
+    }
 }
 
 /// `1 day ago`, `in 1 day`: what dateparser turns its day words into.
-fn relative(amount: u32, unit: Unit, future: bool) -> Vec<Piece> {
+fn relative(amount: u32, unit: Unit, future: bool) -> Vec<Piece<'static>> {
     let mut p = Vec::new();
     if future {
         p.extend([Piece::In, Piece::Space]);
     }
     p.extend([
-        Piece::Digits(amount.to_string()),
+        Piece::Digits(numeral(amount)),
         Piece::Space,
         Piece::Unit(unit),
     ]);

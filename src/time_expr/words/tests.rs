@@ -1,6 +1,7 @@
-//! `lowercase` against std's `str::to_lowercase` (the oracle), for every
-//! character and in whole expressions: where the two differ, both hold a
-//! letter outside ASCII, which `translate` refuses.
+//! `numeral` against `to_string`, and `lowercase` against std's
+//! `str::to_lowercase` (the oracle), for every character and in whole
+//! expressions: where the two differ, both hold a letter outside ASCII,
+//! which `translate` refuses.
 
 use proptest::prelude::*;
 
@@ -105,5 +106,12 @@ proptest! {
                 ours.bytes().any(|b| b.is_ascii_alphabetic())
             );
         }
+    }
+}
+
+#[test]
+fn numerals_are_the_decimal_digits() {
+    for n in 0..=99 {
+        assert_eq!(numeral(n), n.to_string());
     }
 }
