@@ -219,7 +219,7 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
         let next_word = next.map(|(_, w)| w);
         let after_next = next.and_then(|(k, _)| word_after(k + 1));
         let mut consumed = i + 1;
-        let pieces: Vec<Piece> = match run {
+        match run {
             // `at 10h` is 10:00.
             "at" if next_word.is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
                 && after_next.is_some_and(|(_, w)| w == "h")
@@ -229,37 +229,48 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
             {
                 let (k, hours) = next.unwrap_or((i, "0"));
                 consumed = k + 2;
-                vec![Piece::Digits(hours), Piece::Punct(':'), Piece::Digits("00")]
+                out.extend_from_slice(&[
+                    Piece::Digits(hours),
+                    Piece::Punct(':'),
+                    Piece::Digits("00"),
+                ])
             }
-            "a" | "an" => vec![Piece::Digits("1")],
-            "noon" => clock_pieces("12"),
-            "midnight" => clock_pieces("00"),
-            "now" => relative(0, Unit::Second, false),
-            "today" => relative(0, Unit::Day, false),
-            "yesterday" => relative(1, Unit::Day, false),
-            "tomorrow" => relative(1, Unit::Day, true),
+            "a" | "an" => out.push(Piece::Digits("1")),
+            "noon" => out.extend_from_slice(&[
+                Piece::Digits("12"),
+                Piece::Punct(':'),
+                Piece::Digits("00"),
+            ]),
+            "midnight" => out.extend_from_slice(&[
+                Piece::Digits("00"),
+                Piece::Punct(':'),
+                Piece::Digits("00"),
+            ]),
+            "now" => relative(&mut out, 0, Unit::Second, false),
+            "today" => relative(&mut out, 0, Unit::Day, false),
+            "yesterday" => relative(&mut out, 1, Unit::Day, false),
+            "tomorrow" => relative(&mut out, 1, Unit::Day, true),
             "tonight" => {
-                let mut p = relative(0, Unit::Day, false);
-                p.extend([Piece::Space, Piece::PartOfDay(20)]);
-                p
+                relative(&mut out, 0, Unit::Day, false);
+                out.extend_from_slice(&[Piece::Space, Piece::PartOfDay(20)]);
             }
             "day"
                 if next_word == Some("before")
                     && after_next.is_some_and(|(_, w)| w == "yesterday") =>
             {
                 consumed = after_next.map_or(consumed, |(k, _)| k + 1);
-                relative(2, Unit::Day, false)
+                relative(&mut out, 2, Unit::Day, false)
             }
             "day"
                 if next_word == Some("after")
                     && after_next.is_some_and(|(_, w)| w == "tomorrow") =>
             {
                 consumed = after_next.map_or(consumed, |(k, _)| k + 1);
-                relative(2, Unit::Day, true)
+                relative(&mut out, 2, Unit::Day, true)
             }
             "from" if next_word == Some("now") => {
                 consumed = next.map_or(consumed, |(k, _)| k + 1);
-                vec![Piece::In]
+                out.push(Piece::In)
             }
             "less" if next_word == Some("than") => {
                 // `less than 1 minute ago` / `less than a minute ago`.
@@ -282,9 +293,13 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
                             .next()
                             .unwrap_or(raw.len()),
                     );
-                    let mut p = vec![Piece::Digits("45"), Piece::Space, Piece::Unit(Unit::Second)];
-                    p.extend([Piece::Space, Piece::Ago]);
-                    p
+                    out.extend_from_slice(&[
+                        Piece::Digits("45"),
+                        Piece::Space,
+                        Piece::Unit(Unit::Second),
+                        Piece::Space,
+                        Piece::Ago,
+                    ]);
                 } else {
                     return None;
                 }
@@ -304,9 +319,8 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
                         (Modifier::This, _) => 0,
                         _ => return None,
                     };
-                    let mut p = relative(days, Unit::Day, false);
-                    p.extend([Piece::Space, Piece::PartOfDay(hour)]);
-                    p
+                    relative(&mut out, days, Unit::Day, false);
+                    out.extend_from_slice(&[Piece::Space, Piece::PartOfDay(hour)]);
                 } else if let Some(day) = weekday_word(word).filter(|_| word.len() > 2) {
                     let known = match modifier {
                         Modifier::Last | Modifier::Next => !matches!(word, "wed" | "sat" | "sun"),
@@ -315,7 +329,11 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
                     if !known {
                         return None;
                     }
-                    vec![Piece::Modifier(modifier), Piece::Space, Piece::Weekday(day)]
+                    out.extend_from_slice(&[
+                        Piece::Modifier(modifier),
+                        Piece::Space,
+                        Piece::Weekday(day),
+                    ])
                 } else {
                     let unit = unit_word(word)?;
                     match (modifier, unit, word) {
@@ -323,15 +341,17 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
                             _,
                             Unit::Century | Unit::Decade | Unit::Fortnight,
                             "century" | "decade" | "fortnight",
-                        ) => relative(1, unit, modifier == Modifier::Next),
+                        ) => relative(&mut out, 1, unit, modifier == Modifier::Next),
                         (Modifier::This, Unit::Hour, "hour")
-                        | (Modifier::This, Unit::Minute, "minute") => relative(0, unit, false),
+                        | (Modifier::This, Unit::Minute, "minute") => {
+                            relative(&mut out, 0, unit, false)
+                        }
                         (_, Unit::Month, "mo" | "month")
                         | (_, Unit::Week, "week" | "wk")
                         | (_, Unit::Year, "year" | "yr") => match modifier {
-                            Modifier::This => relative(0, unit, false),
-                            Modifier::Last => relative(1, unit, false),
-                            Modifier::Next => relative(1, unit, true),
+                            Modifier::This => relative(&mut out, 0, unit, false),
+                            Modifier::Last => relative(&mut out, 1, unit, false),
+                            Modifier::Next => relative(&mut out, 1, unit, true),
                         },
                         _ => return None,
                     }
@@ -341,33 +361,30 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
                 let (k, word) = after_next?;
                 let hour = part_of_day(word)?;
                 consumed = k + 1;
-                vec![Piece::PartOfDay(hour)]
+                out.push(Piece::PartOfDay(hour))
             }
-            "mon" | "mons" if last_is_digits(&out) => vec![Piece::Unit(Unit::Month)],
-            "m" if !last_is_digits(&out) => Vec::new(),
-            "mo" if !last_is_digits(&out) => vec![Piece::Weekday(0)],
+            "mon" | "mons" if last_is_digits(&out) => out.push(Piece::Unit(Unit::Month)),
+            "m" if !last_is_digits(&out) => {}
+            "mo" if !last_is_digits(&out) => out.push(Piece::Weekday(0)),
             // `5w ago`, `in 5w`: only glued to the number.
             "w" if i > 0 && raw[i - 1].starts_with(|c: char| c.is_ascii_digit()) => {
-                vec![Piece::Unit(Unit::Week)]
+                out.push(Piece::Unit(Unit::Week))
             }
             // `in 3 weeks time`
             "time"
                 if raw[..i].iter().rev().find(|r| **r != " ") == Some(&"weeks")
-                    && out.contains(&Piece::In) =>
-            {
-                Vec::new()
-            }
-            "st" | "nd" | "rd" => Vec::new(),
-            "th" if last_is_digits(&out) => Vec::new(),
+                    && out.contains(&Piece::In) => {}
+            "st" | "nd" | "rd" => {}
+            "th" if last_is_digits(&out) => {}
             "t" if last_is_digits(&out)
                 && raw
                     .get(i + 1)
                     .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())) =>
             {
-                vec![Piece::T]
+                out.push(Piece::T)
             }
-            "ago" | "before" => vec![Piece::Ago],
-            "in" | "after" => vec![Piece::In],
+            "ago" | "before" => out.push(Piece::Ago),
+            "in" | "after" => out.push(Piece::In),
             // `5 days later`, with the unit's full name, one space after the number.
             "later"
                 if i >= 4
@@ -376,16 +393,16 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
                     && raw[i - 4].starts_with(|c: char| c.is_ascii_digit())
                     && is_unit_before_later(raw[i - 2]) =>
             {
-                vec![Piece::Later]
+                out.push(Piece::Later)
             }
-            "am" => vec![Piece::Meridian { pm: false }],
-            "pm" => vec![Piece::Meridian { pm: true }],
-            word if skip_word(word) => Vec::new(),
+            "am" => out.push(Piece::Meridian { pm: false }),
+            "pm" => out.push(Piece::Meridian { pm: true }),
+            word if skip_word(word) => {}
             word => {
                 if let Some(n) =
                     number_word(word).filter(|&n| n <= 12 || next_word.is_some_and(is_plural_unit))
                 {
-                    vec![Piece::Digits(numeral(n))]
+                    out.push(Piece::Digits(numeral(n)))
                 } else if let Some(tens) = tens_word(word) {
                     // `twenty five minutes`, `twenty-five minutes`, `twenty minutes`.
                     let ones = next_word.and_then(number_word).filter(|&n| n < 10);
@@ -400,41 +417,36 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
                             return None;
                         }
                         consumed = i + 3;
-                        vec![Piece::Digits(numeral(tens + ones))]
+                        out.push(Piece::Digits(numeral(tens + ones)))
                     } else if let (Some(ones), Some((k, _))) = (ones, next) {
                         if !after_next.is_some_and(|(_, w)| is_plural_unit(w)) {
                             return None;
                         }
                         consumed = k + 1;
-                        vec![Piece::Digits(numeral(tens + ones))]
+                        out.push(Piece::Digits(numeral(tens + ones)))
                     } else if next_word.is_some_and(is_plural_unit) {
-                        vec![Piece::Digits(numeral(tens))]
+                        out.push(Piece::Digits(numeral(tens)))
                     } else {
                         return None;
                     }
                 } else if let Some(unit) = unit_word(word) {
-                    vec![Piece::Unit(unit)]
+                    out.push(Piece::Unit(unit))
                 } else if let Some(month) = month_word(word) {
-                    vec![Piece::Month(month)]
+                    out.push(Piece::Month(month))
                 } else if let Some(day) = weekday_word(word) {
-                    vec![Piece::Weekday(day)]
+                    out.push(Piece::Weekday(day))
                 } else if let Some(hour) = part_of_day(word) {
-                    vec![Piece::PartOfDay(hour)]
+                    out.push(Piece::PartOfDay(hour))
                 } else if let Some(offset) = zone_word(word) {
-                    vec![Piece::Zone(offset)]
+                    out.push(Piece::Zone(offset))
                 } else {
                     return None;
                 }
             }
         };
-        out.extend(pieces);
         i = consumed;
     }
     Some(out)
-}
-
-fn clock_pieces(hour: &str) -> Vec<Piece<'_>> {
-    vec![Piece::Digits(hour), Piece::Punct(':'), Piece::Digits("00")]
 }
 
 /// `n` (0 to 99) in digits, as the number word for it reads.
@@ -452,20 +464,18 @@ fn numeral(n: u32) -> &'static str {
 }
 
 /// `1 day ago`, `in 1 day`: what dateparser turns its day words into.
-fn relative(amount: u32, unit: Unit, future: bool) -> Vec<Piece<'static>> {
-    let mut p = Vec::new();
+fn relative(out: &mut Vec<Piece>, amount: u32, unit: Unit, future: bool) {
     if future {
-        p.extend([Piece::In, Piece::Space]);
+        out.extend_from_slice(&[Piece::In, Piece::Space]);
     }
-    p.extend([
+    out.extend_from_slice(&[
         Piece::Digits(numeral(amount)),
         Piece::Space,
         Piece::Unit(unit),
     ]);
     if !future {
-        p.extend([Piece::Space, Piece::Ago]);
+        out.extend_from_slice(&[Piece::Space, Piece::Ago]);
     }
-    p
 }
 
 #[cfg(test)]
