@@ -32,14 +32,15 @@ enum Token<'a> {
 }
 
 #[derive(Default)]
-struct Reading {
-    day: Option<(i8, String, bool)>,
-    month: Option<(i8, String, bool)>,
-    year: Option<(i16, String, bool)>,
+/// What is read so far; the tokens are those of the expression.
+struct Reading<'a> {
+    day: Option<(i8, &'a str, bool)>,
+    month: Option<(i8, &'a str, bool)>,
+    year: Option<(i16, &'a str, bool)>,
     weekday: Option<i8>,
     modifier: Option<Modifier>,
     time: Option<Clock>,
-    unset: Vec<String>,
+    unset: Vec<&'a str>,
     skip_year: bool,
 }
 
@@ -85,23 +86,16 @@ fn read_number(token: &str, part: Part, two_digit_year: bool) -> Option<i16> {
     }
 }
 
-impl Reading {
-    fn part(&self, part: Part) -> Option<(i16, &str, bool)> {
+impl<'a> Reading<'a> {
+    fn part(&self, part: Part) -> Option<(i16, &'a str, bool)> {
         match part {
-            Part::Day => self
-                .day
-                .as_ref()
-                .map(|(v, t, a)| (i16::from(*v), t.as_str(), *a)),
-            Part::Month => self
-                .month
-                .as_ref()
-                .map(|(v, t, a)| (i16::from(*v), t.as_str(), *a)),
-            Part::Year => self.year.as_ref().map(|(v, t, a)| (*v, t.as_str(), *a)),
+            Part::Day => self.day.map(|(v, t, a)| (i16::from(v), t, a)),
+            Part::Month => self.month.map(|(v, t, a)| (i16::from(v), t, a)),
+            Part::Year => self.year,
         }
     }
 
-    fn set(&mut self, part: Part, value: i16, token: &str, alpha: bool) {
-        let token = token.to_string();
+    fn set(&mut self, part: Part, value: i16, token: &'a str, alpha: bool) {
         match part {
             // In range: the readers above checked it.
             Part::Day => self.day = Some((value as i8, token, alpha)),
@@ -110,7 +104,7 @@ impl Reading {
         }
     }
 
-    fn number(&mut self, token: &str, order: &[Part; 3]) -> Option<()> {
+    fn number(&mut self, token: &'a str, order: &[Part; 3]) -> Option<()> {
         let order = if self.skip_year && self.day.is_none() && self.month.is_none() {
             &[Part::Month, Part::Day, Part::Year]
         } else {
@@ -139,7 +133,7 @@ impl Reading {
                     }
                     Some((_, previous, false)) => {
                         if read_number(previous, part, two_digit).is_none() {
-                            self.unset.push(previous.to_string());
+                            self.unset.push(previous);
                             self.set(part, value, token, false);
                             if token.len() == 4 && part == Part::Year {
                                 self.skip_year = true;
@@ -158,11 +152,11 @@ impl Reading {
         match piece {
             Piece::Weekday(day) if self.weekday.is_none() => self.weekday = Some(*day),
             Piece::Month(month) => match (&self.month, &self.day) {
-                (None, _) => self.month = Some((*month, String::new(), true)),
+                (None, _) => self.month = Some((*month, "", true)),
                 (Some((previous, token, false)), None) => {
                     // The number read as the month was the day (`3 march`).
-                    self.day = Some((*previous, token.clone(), false));
-                    self.month = Some((*month, String::new(), true));
+                    self.day = Some((*previous, token, false));
+                    self.month = Some((*month, "", true));
                 }
                 _ => return None,
             },
