@@ -194,9 +194,15 @@ pub(super) fn parse_absolute(
         })
         .collect();
     let has_words = filtered.iter().any(|&i| matches!(all[i], Token::Word(_)));
-    let mut sorted = numbers.clone();
-    sorted.sort_by_key(|n| n.len());
-    let order = if !has_words && sorted.len() == 2 && sorted[0].len() <= 2 && sorted[1].len() == 4 {
+    // Two numbers, the shorter of one or two digits and the longer of four.
+    let short_and_year = match numbers.as_slice() {
+        [a, b] => {
+            let (short, long) = (a.len().min(b.len()), a.len().max(b.len()));
+            short <= 2 && long == 4
+        }
+        _ => false,
+    };
+    let order = if !has_words && short_and_year {
         [Part::Month, Part::Day, Part::Year]
     } else {
         match order {
