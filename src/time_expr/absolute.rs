@@ -177,22 +177,24 @@ pub(super) fn parse_absolute(
         Piece::PartOfDay(hour) => Some(*hour),
         _ => None,
     });
-    let pieces: Vec<Piece> = pieces
-        .iter()
-        .filter(|p| !matches!(p, Piece::PartOfDay(_) | Piece::Zone(_)))
-        .copied()
-        .collect();
-    let all = tokens(&pieces);
-    let filtered: Vec<usize> = (0..all.len())
-        .filter(|&i| !matches!(all[i], Token::Other(_)))
-        .collect();
-    let numbers: Vec<&str> = filtered
-        .iter()
-        .filter_map(|&i| match &all[i] {
-            Token::Number(n) if n.bytes().all(|b| b.is_ascii_digit()) => Some(n.as_str()),
-            _ => None,
-        })
-        .collect();
+    // Loops, not iterator chains: each chain collected is code of its own.
+    let mut kept: Vec<Piece> = Vec::new();
+    for piece in pieces {
+        if !matches!(piece, Piece::PartOfDay(_) | Piece::Zone(_)) {
+            kept.push(*piece);
+        }
+    }
+    let all = tokens(&kept);
+    let mut filtered: Vec<usize> = Vec::new();
+    let mut numbers: Vec<&str> = Vec::new();
+    for (i, token) in all.iter().enumerate() {
+        match token {
+            Token::Other(_) => continue,
+            Token::Number(n) if n.bytes().all(|b| b.is_ascii_digit()) => numbers.push(n),
+            _ => {}
+        }
+        filtered.push(i);
+    }
     let has_words = filtered.iter().any(|&i| matches!(all[i], Token::Word(_)));
     // Two numbers, the shorter of one or two digits and the longer of four.
     let short_and_year = match numbers.as_slice() {
@@ -263,12 +265,8 @@ pub(super) fn parse_absolute(
                         && is_other(at + 1, '.')
                         && next.starts_with(|c: char| c.is_ascii_digit()) =>
                 {
-                    let digits: String = next
-                        .chars()
-                        .take_while(char::is_ascii_digit)
-                        .take(6)
-                        .collect();
-                    Some(digits)
+                    let digits = next.bytes().take_while(u8::is_ascii_digit).count();
+                    Some(&next[..digits.min(6)])
                 }
                 _ => None,
             };
@@ -286,7 +284,7 @@ pub(super) fn parse_absolute(
                 if meridian.is_some() {
                     skip.push(meridian_index);
                 }
-                reading.time = Some(clock(&text, micro.as_deref(), meridian)?);
+                reading.time = Some(clock(&text, micro, meridian)?);
                 continue;
             }
         }

@@ -79,12 +79,14 @@ fn field(text: &str, max: i8) -> Option<i8> {
 }
 
 /// The whole of `pieces` (spaces aside) as one time of day, or `None`.
-pub(super) fn read_clock(pieces: &[&Piece]) -> Option<Clock> {
-    let pieces: Vec<&Piece> = pieces
-        .iter()
-        .copied()
-        .filter(|p| **p != Piece::Space)
-        .collect();
+pub(super) fn read_clock(pieces: &[Piece]) -> Option<Clock> {
+    let mut words: Vec<Piece> = Vec::new();
+    for piece in pieces {
+        if *piece != Piece::Space {
+            words.push(*piece);
+        }
+    }
+    let pieces = words;
     let (body, pm) = match pieces.split_last() {
         Some((Piece::Meridian { pm }, body)) => (body, Some(*pm)),
         _ => (pieces.as_slice(), None),
@@ -95,7 +97,7 @@ pub(super) fn read_clock(pieces: &[&Piece]) -> Option<Clock> {
             _ => None,
         }
     }
-    let colon = |p: &&Piece| matches!(p, Piece::Punct(':'));
+    let colon = |p: &Piece| matches!(p, Piece::Punct(':'));
     match body {
         [h] => Clock::from_fields(digits(h)?, None, None, None, pm),
         [h, c, m] if colon(c) => Clock::from_fields(digits(h)?, Some(digits(m)?), None, None, pm),

@@ -41,26 +41,19 @@ pub(super) fn parse_relative(pieces: &[Piece], now: DateTime) -> Option<DateTime
         return None;
     }
     let forward = pieces.iter().any(|p| matches!(p, Piece::In | Piece::Later));
-    let rest: Vec<&Piece> = pieces
-        .iter()
-        .zip(&used)
-        .filter(|(p, used)| {
-            !**used
-                && !matches!(
-                    p,
-                    Piece::Space | Piece::Ago | Piece::In | Piece::Later | Piece::Zone(_)
-                )
-        })
-        .map(|(p, _)| p)
-        .collect();
-    // A part of the day sets the time only when no time is written.
-    let (parts_of_day, rest): (Vec<&Piece>, Vec<&Piece>) = rest
-        .into_iter()
-        .partition(|p| matches!(p, Piece::PartOfDay(_)));
-    let time = read_clock(&rest).or_else(|| match parts_of_day.first() {
-        Some(Piece::PartOfDay(hour)) => Some(Clock::hour(*hour)),
-        _ => None,
-    });
+    // What is left is a time of day, or a part of the day (which sets the
+    // time only when no time is written).
+    let mut rest: Vec<Piece> = Vec::new();
+    let mut part_of_day = None;
+    for (piece, used) in pieces.iter().zip(&used) {
+        match piece {
+            _ if *used => {}
+            Piece::Space | Piece::Ago | Piece::In | Piece::Later | Piece::Zone(_) => {}
+            Piece::PartOfDay(hour) => part_of_day = part_of_day.or(Some(*hour)),
+            _ => rest.push(*piece),
+        }
+    }
+    let time = read_clock(&rest).or_else(|| part_of_day.map(Clock::hour));
 
     // `the 1st of last month`: a day of the month before an amount of months.
     let day_of_month = day_of_month(pieces);
@@ -148,12 +141,13 @@ fn day_of_month(pieces: &[Piece]) -> Option<i8> {
     if day.len() > 2 || it.next() != Some(&Piece::Space) {
         return None;
     }
-    let mut rest: Vec<&Piece> = it.filter(|p| **p != Piece::Space).collect();
-    if rest.first() == Some(&&Piece::In) {
-        rest.remove(0);
+    let mut words = it.filter(|p| **p != Piece::Space);
+    let mut first = words.next();
+    if first == Some(&Piece::In) {
+        first = words.next();
     }
-    match rest.as_slice() {
-        [Piece::Digits(_), Piece::Unit(Unit::Month), ..] => day.parse().ok(),
+    match (first, words.next()) {
+        (Some(Piece::Digits(_)), Some(Piece::Unit(Unit::Month))) => day.parse().ok(),
         _ => None,
     }
 }

@@ -102,7 +102,13 @@ fn lowercase(input: &str) -> String {
 
 /// `sanitize` after lower-casing.
 fn collapse(lower: &str) -> String {
-    let collapsed = lower.split_whitespace().collect::<Vec<_>>().join(" ");
+    let mut collapsed = String::with_capacity(lower.len());
+    for word in lower.split_whitespace() {
+        if !collapsed.is_empty() {
+            collapsed.push(' ');
+        }
+        collapsed.push_str(word);
+    }
     let mut out = String::with_capacity(collapsed.len());
     let mut previous: Option<char> = None;
     for c in collapsed.chars() {
@@ -133,22 +139,21 @@ fn runs(text: &str) -> Option<Vec<&str>> {
             0
         }
     };
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    for (i, &(at, c)) in chars.iter().enumerate() {
+    let mut chars = text.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
         if is_foreign_letter(c) {
             return None; // not an English word
         }
-        let next = chars.get(i + 1);
+        let next = chars.peek().copied();
         let ends = match next {
             None => true,
-            Some(&(_, n)) => class(c) == 0 || class(c) != class(n),
+            Some((_, n)) => class(c) == 0 || class(c) != class(n),
         };
         if ends {
-            let end = next.map_or(text.len(), |&(n, _)| n);
+            let end = next.map_or(text.len(), |(n, _)| n);
             out.push(&text[start..end]);
             start = end;
         }
-        let _ = at;
     }
     Some(out)
 }
@@ -274,15 +279,17 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
             }
             "less" if next_word == Some("than") => {
                 // `less than 1 minute ago` / `less than a minute ago`.
-                let rest: Vec<&str> = raw[i..]
-                    .iter()
-                    .copied()
-                    .filter(|r| *r != " ")
-                    .take(5)
-                    .collect();
+                let mut words = raw[i..].iter().copied().filter(|r| *r != " ");
+                let rest = [(); 5].map(|()| words.next());
                 if matches!(
-                    rest.as_slice(),
-                    ["less", "than", "1" | "a" | "one", "minute", "ago"]
+                    rest,
+                    [
+                        Some("less"),
+                        Some("than"),
+                        Some("1" | "a" | "one"),
+                        Some("minute"),
+                        Some("ago")
+                    ]
                 ) {
                     consumed = raw.len().min(
                         raw.iter()
