@@ -7,6 +7,7 @@
 
 use super::civil::{Date, DateTime, Time};
 use super::clock::Clock;
+use super::decimal;
 use super::words::{Modifier, Piece, Unit};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -70,7 +71,7 @@ fn read_number(token: &str, part: Part, two_digit_year: bool) -> Option<i16> {
     if token.is_empty() || !token.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let value: i16 = token.parse().ok()?;
+    let value = i16::try_from(decimal(token)?).ok()?;
     match part {
         Part::Month => (token.len() <= 2 && (1..=12).contains(&value)).then_some(value),
         Part::Day => (token.len() <= 2 && (1..=31).contains(&value)).then_some(value),
@@ -310,7 +311,7 @@ pub(super) fn parse_absolute(
     let mut month = reading.month.as_ref().map(|m| i16::from(m.0));
     let mut year = reading.year.as_ref().map(|y| y.0);
     if let Some(last) = reading.unset.last() {
-        let value: i16 = last.parse().ok()?;
+        let value = i16::try_from(decimal(last)?).ok()?;
         day = day.or(Some(value));
         month = month.or(Some(value));
         year = year.or(Some(value));
@@ -391,8 +392,8 @@ fn is_hour_minute(text: &str) -> bool {
     let Some((h, m)) = text.split_once(':') else {
         return false;
     };
-    let h_ok = !h.is_empty() && h.len() <= 2 && h.parse::<u8>().is_ok_and(|v| v <= 23);
-    let m_ok = m.len() == 2 && m.parse::<u8>().is_ok_and(|v| v <= 59);
+    let h_ok = !h.is_empty() && h.len() <= 2 && decimal(h).is_some_and(|v| v <= 23);
+    let m_ok = m.len() == 2 && decimal(m).is_some_and(|v| v <= 59);
     h_ok && m_ok && h.bytes().all(|b| b.is_ascii_digit()) && m.bytes().all(|b| b.is_ascii_digit())
 }
 

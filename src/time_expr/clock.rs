@@ -2,6 +2,7 @@
 //! `%H:%M:%S`, `%I:%M:%S %p`, `%H:%M`, `%I:%M %p`, `%I %p`, `%H:%M:%S.%f`,
 //! `%I:%M:%S.%f %p`, `%H:%M %p` (the meridian then ignored).
 
+use super::decimal;
 use super::words::Piece;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -40,7 +41,8 @@ impl Clock {
         };
         let nanos = match fraction {
             Some(f) if !f.is_empty() && f.len() <= 6 && f.bytes().all(|b| b.is_ascii_digit()) => {
-                format!("{f:0<9}").parse().ok()?
+                // Nanoseconds: the digits padded to nine with zeros.
+                i32::try_from(decimal(f)?).ok()? * 10i32.pow(9 - f.len() as u32)
             }
             Some(_) => return None,
             None => 0,
@@ -74,7 +76,7 @@ fn field(text: &str, max: i8) -> Option<i8> {
     if text.is_empty() || text.len() > 2 || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let value: i8 = text.parse().ok()?;
+    let value = i8::try_from(decimal(text)?).ok()?;
     (value <= max).then_some(value)
 }
 

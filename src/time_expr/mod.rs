@@ -79,11 +79,11 @@ fn parse_epoch(text: &str) -> Option<Timestamp> {
     }
     let micros = match digits {
         10 => 0,
-        13 => text[10..13].parse::<i64>().ok()? * 1000,
-        16 => text[10..16].parse::<i64>().ok()?,
+        13 => i64::try_from(decimal(&text[10..13])?).ok()? * 1000,
+        16 => i64::try_from(decimal(&text[10..16])?).ok()?,
         _ => return None,
     };
-    let seconds: i64 = text[..10].parse().ok()?;
+    let seconds = i64::try_from(decimal(&text[..10])?).ok()?;
     Timestamp::new(seconds, (micros * 1000) as i32)
 }
 
@@ -143,7 +143,7 @@ fn offset_at(pieces: &[Piece], at: usize, after_name: bool) -> Option<(i32, usiz
     let Piece::Digits(first) = pieces.get(at + 1)? else {
         return None;
     };
-    let number = |s: &str| s.parse::<i32>().ok();
+    let number = |s: &str| decimal(s).and_then(|v| i32::try_from(v).ok());
     let (hours, minutes, len) = match (first.len(), pieces.get(at + 2), pieces.get(at + 3)) {
         (2, Some(Piece::Punct(':')), Some(Piece::Digits(m))) if m.len() == 2 => {
             (number(first)?, number(m)?, 4)
@@ -153,6 +153,24 @@ fn offset_at(pieces: &[Piece], at: usize, after_name: bool) -> Option<(i32, usiz
         _ => return None,
     };
     (hours <= 23 && minutes <= 59).then_some((sign * (hours * 3600 + minutes * 60), len))
+}
+
+/// A run of ASCII digits as `str::parse` reads it into any unsigned type
+/// wide enough, `None` when it is empty, holds anything else or overflows:
+/// one function for the integers of every width read here.
+#[inline(never)]
+fn decimal(digits: &str) -> Option<u64> {
+    if digits.is_empty() {
+        return None;
+    }
+    let mut value: u64 = 0;
+    for b in digits.bytes() {
+        if !b.is_ascii_digit() {
+            return None;
+        }
+        value = value.checked_mul(10)?.checked_add(u64::from(b - b'0'))?;
+    }
+    Some(value)
 }
 
 #[cfg(test)]

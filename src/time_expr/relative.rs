@@ -6,6 +6,7 @@
 
 use super::civil::{Date, DateTime, Time};
 use super::clock::{read_clock, Clock};
+use super::decimal;
 use super::words::{Piece, Unit};
 
 /// `now` is the wall clock where the expression is read (UTC, or the zone it
@@ -147,7 +148,9 @@ fn day_of_month(pieces: &[Piece]) -> Option<i8> {
         first = words.next();
     }
     match (first, words.next()) {
-        (Some(Piece::Digits(_)), Some(Piece::Unit(Unit::Month))) => day.parse().ok(),
+        (Some(Piece::Digits(_)), Some(Piece::Unit(Unit::Month))) => {
+            decimal(day).and_then(|d| i8::try_from(d).ok())
+        }
         _ => None,
     }
 }

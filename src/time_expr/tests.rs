@@ -242,3 +242,63 @@ fn a_long_number_where_a_two_digit_year_may_stand_is_refused_not_a_panic() {
         let _ = parse_time_expr(input, now());
     }
 }
+
+/// `decimal` then a conversion reads digits as `str::parse` reads them into
+/// each integer type the reader uses.
+fn reads_as_parse(digits: &str) {
+    let ours = decimal(digits);
+    assert_eq!(ours, digits.parse::<u64>().ok(), "{digits:?}");
+    let narrowed = |to: fn(u64) -> Option<i64>| ours.and_then(to);
+    assert_eq!(
+        narrowed(|v| i8::try_from(v).ok().map(i64::from)),
+        digits.parse::<i8>().ok().map(i64::from)
+    );
+    assert_eq!(
+        narrowed(|v| i16::try_from(v).ok().map(i64::from)),
+        digits.parse::<i16>().ok().map(i64::from)
+    );
+    assert_eq!(
+        narrowed(|v| i32::try_from(v).ok().map(i64::from)),
+        digits.parse::<i32>().ok().map(i64::from)
+    );
+    assert_eq!(
+        narrowed(|v| i64::try_from(v).ok()),
+        digits.parse::<i64>().ok()
+    );
+}
+
+#[test]
+fn decimals_at_the_edges_read_as_parse() {
+    for digits in [
+        "",
+        "0",
+        "00",
+        "127",
+        "128",
+        "32767",
+        "32768",
+        "2147483647",
+        "2147483648",
+        "9223372036854775807",
+        "9223372036854775808",
+        "18446744073709551615",
+        "18446744073709551616",
+        "000000000000000000000000001",
+    ] {
+        reads_as_parse(digits);
+    }
+}
+
+proptest::proptest! {
+    #[test]
+    fn digits_read_as_parse(digits in "[0-9]{0,22}") {
+        reads_as_parse(&digits);
+    }
+
+    #[test]
+    fn anything_but_digits_is_no_decimal(text in "\\PC{0,6}") {
+        if !text.bytes().all(|b| b.is_ascii_digit()) {
+            proptest::prop_assert_eq!(decimal(&text), None);
+        }
+    }
+}

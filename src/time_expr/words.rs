@@ -3,6 +3,7 @@
 //! grammars read. A word outside the vocabulary makes the whole expression
 //! unreadable, as it makes the English locale inapplicable upstream.
 
+use super::decimal;
 use super::vocabulary::{
     is_plural_unit, is_unit_before_later, month_word, number_word, part_of_day, skip_word,
     tens_word, unit_word, weekday_word, zone_word,
@@ -228,9 +229,7 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
             // `at 10h` is 10:00.
             "at" if next_word.is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
                 && after_next.is_some_and(|(_, w)| w == "h")
-                && next_word
-                    .and_then(|w| w.parse::<u32>().ok())
-                    .is_some_and(|h| h < 24) =>
+                && next_word.and_then(decimal).is_some_and(|h| h < 24) =>
             {
                 let (k, hours) = next.unwrap_or((i, "0"));
                 consumed = k + 2;
