@@ -93,9 +93,11 @@ fn parse_epoch(text: &str) -> Option<Timestamp> {
 fn pop_zone(mut pieces: Vec<Piece>) -> Option<(Option<i32>, Vec<Piece>)> {
     let mut zone = None;
     if let Some(at) = pieces.iter().position(|p| matches!(p, Piece::Zone(_))) {
-        if let Piece::Zone(seconds) = pieces.remove(at) {
+        if let Piece::Zone(seconds) = pieces[at] {
             zone = Some(seconds);
         }
+        // `drain` as below: one instantiation less than `remove`.
+        pieces.drain(at..at + 1);
         if pieces.iter().any(|p| matches!(p, Piece::Zone(_))) {
             return None;
         }

@@ -279,7 +279,13 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
             "less" if next_word == Some("than") => {
                 // `less than 1 minute ago` / `less than a minute ago`.
                 let mut words = raw[i..].iter().copied().filter(|r| *r != " ");
-                let rest = [(); 5].map(|()| words.next());
+                let rest = [
+                    words.next(),
+                    words.next(),
+                    words.next(),
+                    words.next(),
+                    words.next(),
+                ];
                 if matches!(
                     rest,
                     [
