@@ -45,11 +45,91 @@ const ZONE_HOURS: [i8; 9] = [0, -5, -4, -6, -7, -8, 1, 2, 3];
 
 const SKIPPED: &str = "about ad and at by from just of on the";
 
+/// The words `translate` reads by rules of their own, in the order of
+/// [`Keyword::ALL`].
+const KEYWORDS: &str = "at|a an|noon|midnight|now|today|yesterday|tomorrow|tonight|day|from|\
+    less|last|this|next|in|mon mons|m|mo|w|time|st nd rd|th|t|ago before|after|later|am|pm";
+
+/// A word of [`KEYWORDS`]: matched as an enum, the rules take no string
+/// comparison each.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Keyword {
+    At,
+    A,
+    Noon,
+    Midnight,
+    Now,
+    Today,
+    Yesterday,
+    Tomorrow,
+    Tonight,
+    Day,
+    From,
+    Less,
+    Last,
+    This,
+    Next,
+    In,
+    Mon,
+    M,
+    Mo,
+    W,
+    Time,
+    /// `st`, `nd`, `rd`
+    Suffix,
+    Th,
+    T,
+    /// `ago`, `before`
+    Ago,
+    After,
+    Later,
+    Am,
+    Pm,
+}
+
+impl Keyword {
+    const ALL: [Keyword; 29] = [
+        Keyword::At,
+        Keyword::A,
+        Keyword::Noon,
+        Keyword::Midnight,
+        Keyword::Now,
+        Keyword::Today,
+        Keyword::Yesterday,
+        Keyword::Tomorrow,
+        Keyword::Tonight,
+        Keyword::Day,
+        Keyword::From,
+        Keyword::Less,
+        Keyword::Last,
+        Keyword::This,
+        Keyword::Next,
+        Keyword::In,
+        Keyword::Mon,
+        Keyword::M,
+        Keyword::Mo,
+        Keyword::W,
+        Keyword::Time,
+        Keyword::Suffix,
+        Keyword::Th,
+        Keyword::T,
+        Keyword::Ago,
+        Keyword::After,
+        Keyword::Later,
+        Keyword::Am,
+        Keyword::Pm,
+    ];
+}
+
 /// Which meaning of `list` spells `word`.
 #[inline(never)]
 fn meaning(list: &str, word: &str) -> Option<usize> {
     list.split('|')
         .position(|spellings| spellings.split(' ').any(|w| w == word))
+}
+
+pub(super) fn keyword(word: &str) -> Option<Keyword> {
+    meaning(KEYWORDS, word).map(|i| Keyword::ALL[i])
 }
 
 pub(super) fn number_word(word: &str) -> Option<u32> {

@@ -5,8 +5,8 @@
 
 use super::decimal;
 use super::vocabulary::{
-    is_plural_unit, is_unit_before_later, month_word, number_word, part_of_day, skip_word,
-    tens_word, unit_word, weekday_word, zone_word,
+    is_plural_unit, is_unit_before_later, keyword, month_word, number_word, part_of_day, skip_word,
+    tens_word, unit_word, weekday_word, zone_word, Keyword,
 };
 
 /// A unit of a relative amount; `Fortnight`, `Decade` and `Century` are
@@ -225,11 +225,12 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
         let next_word = next.map(|(_, w)| w);
         let after_next = next.and_then(|(k, _)| word_after(k + 1));
         let mut consumed = i + 1;
-        match run {
+        match keyword(run) {
             // `at 10h` is 10:00.
-            "at" if next_word.is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
-                && after_next.is_some_and(|(_, w)| w == "h")
-                && next_word.and_then(decimal).is_some_and(|h| h < 24) =>
+            Some(Keyword::At)
+                if next_word.is_some_and(|w| w.bytes().all(|b| b.is_ascii_digit()))
+                    && after_next.is_some_and(|(_, w)| w == "h")
+                    && next_word.and_then(decimal).is_some_and(|h| h < 24) =>
             {
                 let (k, hours) = next.unwrap_or((i, "0"));
                 consumed = k + 2;
@@ -239,44 +240,44 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
                     Piece::Digits("00"),
                 ])
             }
-            "a" | "an" => out.push(Piece::Digits("1")),
-            "noon" => out.extend_from_slice(&[
+            Some(Keyword::A) => out.push(Piece::Digits("1")),
+            Some(Keyword::Noon) => out.extend_from_slice(&[
                 Piece::Digits("12"),
                 Piece::Punct(':'),
                 Piece::Digits("00"),
             ]),
-            "midnight" => out.extend_from_slice(&[
+            Some(Keyword::Midnight) => out.extend_from_slice(&[
                 Piece::Digits("00"),
                 Piece::Punct(':'),
                 Piece::Digits("00"),
             ]),
-            "now" => relative(&mut out, 0, Unit::Second, false),
-            "today" => relative(&mut out, 0, Unit::Day, false),
-            "yesterday" => relative(&mut out, 1, Unit::Day, false),
-            "tomorrow" => relative(&mut out, 1, Unit::Day, true),
-            "tonight" => {
+            Some(Keyword::Now) => relative(&mut out, 0, Unit::Second, false),
+            Some(Keyword::Today) => relative(&mut out, 0, Unit::Day, false),
+            Some(Keyword::Yesterday) => relative(&mut out, 1, Unit::Day, false),
+            Some(Keyword::Tomorrow) => relative(&mut out, 1, Unit::Day, true),
+            Some(Keyword::Tonight) => {
                 relative(&mut out, 0, Unit::Day, false);
                 out.extend_from_slice(&[Piece::Space, Piece::PartOfDay(20)]);
             }
-            "day"
+            Some(Keyword::Day)
                 if next_word == Some("before")
                     && after_next.is_some_and(|(_, w)| w == "yesterday") =>
             {
                 consumed = after_next.map_or(consumed, |(k, _)| k + 1);
                 relative(&mut out, 2, Unit::Day, false)
             }
-            "day"
+            Some(Keyword::Day)
                 if next_word == Some("after")
                     && after_next.is_some_and(|(_, w)| w == "tomorrow") =>
             {
                 consumed = after_next.map_or(consumed, |(k, _)| k + 1);
                 relative(&mut out, 2, Unit::Day, true)
             }
-            "from" if next_word == Some("now") => {
+            Some(Keyword::From) if next_word == Some("now") => {
                 consumed = next.map_or(consumed, |(k, _)| k + 1);
                 out.push(Piece::In)
             }
-            "less" if next_word == Some("than") => {
+            Some(Keyword::Less) if next_word == Some("than") => {
                 // `less than 1 minute ago` / `less than a minute ago`.
                 let mut words = raw[i..].iter().copied().filter(|r| *r != " ");
                 let rest = [
@@ -316,7 +317,7 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
                     return None;
                 }
             }
-            "last" | "this" | "next" => {
+            Some(Keyword::Last | Keyword::This | Keyword::Next) => {
                 let modifier = match run {
                     "last" => Modifier::Last,
                     "this" => Modifier::This,
@@ -369,36 +370,37 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
                     }
                 }
             }
-            "in" if next_word == Some("the") => {
+            Some(Keyword::In) if next_word == Some("the") => {
                 let (k, word) = after_next?;
                 let hour = part_of_day(word)?;
                 consumed = k + 1;
                 out.push(Piece::PartOfDay(hour))
             }
-            "mon" | "mons" if last_is_digits(&out) => out.push(Piece::Unit(Unit::Month)),
-            "m" if !last_is_digits(&out) => {}
-            "mo" if !last_is_digits(&out) => out.push(Piece::Weekday(0)),
+            Some(Keyword::Mon) if last_is_digits(&out) => out.push(Piece::Unit(Unit::Month)),
+            Some(Keyword::M) if !last_is_digits(&out) => {}
+            Some(Keyword::Mo) if !last_is_digits(&out) => out.push(Piece::Weekday(0)),
             // `5w ago`, `in 5w`: only glued to the number.
-            "w" if i > 0 && raw[i - 1].starts_with(|c: char| c.is_ascii_digit()) => {
+            Some(Keyword::W) if i > 0 && raw[i - 1].starts_with(|c: char| c.is_ascii_digit()) => {
                 out.push(Piece::Unit(Unit::Week))
             }
             // `in 3 weeks time`
-            "time"
+            Some(Keyword::Time)
                 if raw[..i].iter().rev().find(|r| **r != " ") == Some(&"weeks")
                     && out.contains(&Piece::In) => {}
-            "st" | "nd" | "rd" => {}
-            "th" if last_is_digits(&out) => {}
-            "t" if last_is_digits(&out)
-                && raw
-                    .get(i + 1)
-                    .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())) =>
+            Some(Keyword::Suffix) => {}
+            Some(Keyword::Th) if last_is_digits(&out) => {}
+            Some(Keyword::T)
+                if last_is_digits(&out)
+                    && raw
+                        .get(i + 1)
+                        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())) =>
             {
                 out.push(Piece::T)
             }
-            "ago" | "before" => out.push(Piece::Ago),
-            "in" | "after" => out.push(Piece::In),
+            Some(Keyword::Ago) => out.push(Piece::Ago),
+            Some(Keyword::In | Keyword::After) => out.push(Piece::In),
             // `5 days later`, with the unit's full name, one space after the number.
-            "later"
+            Some(Keyword::Later)
                 if i >= 4
                     && raw[i - 1] == " "
                     && raw[i - 3] == " "
@@ -407,10 +409,11 @@ pub(super) fn translate(text: &str) -> Option<Vec<Piece<'_>>> {
             {
                 out.push(Piece::Later)
             }
-            "am" => out.push(Piece::Meridian { pm: false }),
-            "pm" => out.push(Piece::Meridian { pm: true }),
-            word if skip_word(word) => {}
-            word => {
+            Some(Keyword::Am) => out.push(Piece::Meridian { pm: false }),
+            Some(Keyword::Pm) => out.push(Piece::Meridian { pm: true }),
+            _ if skip_word(run) => {}
+            _ => {
+                let word = run;
                 if let Some(n) =
                     number_word(word).filter(|&n| n <= 12 || next_word.is_some_and(is_plural_unit))
                 {

@@ -169,7 +169,43 @@ fn part_of_day_by_match(word: &str) -> Option<i8> {
     })
 }
 
+fn keyword_by_match(word: &str) -> Option<Keyword> {
+    Some(match word {
+        "at" => Keyword::At,
+        "a" | "an" => Keyword::A,
+        "noon" => Keyword::Noon,
+        "midnight" => Keyword::Midnight,
+        "now" => Keyword::Now,
+        "today" => Keyword::Today,
+        "yesterday" => Keyword::Yesterday,
+        "tomorrow" => Keyword::Tomorrow,
+        "tonight" => Keyword::Tonight,
+        "day" => Keyword::Day,
+        "from" => Keyword::From,
+        "less" => Keyword::Less,
+        "last" => Keyword::Last,
+        "this" => Keyword::This,
+        "next" => Keyword::Next,
+        "in" => Keyword::In,
+        "mon" | "mons" => Keyword::Mon,
+        "m" => Keyword::M,
+        "mo" => Keyword::Mo,
+        "w" => Keyword::W,
+        "time" => Keyword::Time,
+        "st" | "nd" | "rd" => Keyword::Suffix,
+        "th" => Keyword::Th,
+        "t" => Keyword::T,
+        "ago" | "before" => Keyword::Ago,
+        "after" => Keyword::After,
+        "later" => Keyword::Later,
+        "am" => Keyword::Am,
+        "pm" => Keyword::Pm,
+        _ => return None,
+    })
+}
+
 fn agrees(word: &str) {
+    assert_eq!(keyword(word), keyword_by_match(word), "{word:?}");
     assert_eq!(number_word(word), number_by_match(word), "{word:?}");
     assert_eq!(tens_word(word), tens_by_match(word), "{word:?}");
     assert_eq!(is_plural_unit(word), plural_unit_by_match(word), "{word:?}");
@@ -186,7 +222,8 @@ fn agrees(word: &str) {
     assert_eq!(part_of_day(word), part_of_day_by_match(word), "{word:?}");
 }
 
-const LISTS: [&str; 10] = [
+const LISTS: [&str; 11] = [
+    KEYWORDS,
     NUMBERS,
     TENS,
     UNITS,
@@ -233,6 +270,7 @@ fn no_spelling_has_two_meanings_in_one_list() {
 
 #[test]
 fn each_meaning_has_its_value() {
+    assert_eq!(KEYWORDS.split('|').count(), Keyword::ALL.len());
     assert_eq!(UNITS.split('|').count(), Unit::ALL.len());
     assert_eq!(ZONES.split('|').count(), ZONE_HOURS.len());
     assert_eq!(PARTS_OF_DAY.split('|').count(), PART_OF_DAY_HOURS.len());
