@@ -572,8 +572,8 @@ impl<'a> Reader<'a> {
     }
 
     fn in_range(&self, number: &str) -> Result<f64, Error> {
-        match number.parse::<f64>() {
-            Ok(value) if value.is_finite() => Ok(value),
+        match crate::float::parse_f64(number) {
+            Some(value) if value.is_finite() => Ok(value),
             _ => Err(self.error("number out of range")),
         }
     }

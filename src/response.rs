@@ -377,7 +377,7 @@ pub fn single_series_values(body: &str, query: &str) -> Result<Vec<f64>, ProbeEr
 
 /// Prometheus writes sample values as text: `1`, `0.25`, `NaN`, `+Inf`.
 fn parse_sample(text: &str) -> Result<f64, ProbeError> {
-    text.parse::<f64>().map_err(|_| {
+    crate::float::parse_f64(text).ok_or_else(|| {
         ProbeError::bad_response(
             BadResponseKind::UnexpectedShape,
             format!("the sample value '{text}' is not a number"),

@@ -41,7 +41,7 @@ impl Number {
     }
 
     pub fn as_f64(&self) -> f64 {
-        self.0.parse().unwrap_or(f64::NAN)
+        crate::float::parse_f64(&self.0).unwrap_or(f64::NAN)
     }
 }
 

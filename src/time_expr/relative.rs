@@ -220,7 +220,7 @@ fn amount_before(pieces: &[Piece], unit_at: usize) -> Option<(usize, f64, bool)>
             }
         }
     }
-    let value: f64 = text.parse().ok()?;
+    let value = crate::float::parse_f64(&text)?;
     let value = if sign == Some('-') { -value } else { value };
     Some((start, value, sign.is_some()))
 }
