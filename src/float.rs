@@ -1,9 +1,9 @@
 //! Decimal text to `f64`, read exactly as `str::parse::<f64>` reads it.
 //!
 //! core's reader carries a 10 KB table of 128-bit powers of five for its
-//! fast path (Eisel-Lemire), a sixth of what the component is allowed to
-//! grow by. The guest reads a handful of numbers per response, so it takes
-//! the exact path only: Clinger's fast path where one IEEE operation is
+//! fast path (Eisel-Lemire), and its code another 6 KB; this is a tenth of
+//! that. The guest reads a few numbers per response, so it takes the exact
+//! path only: Clinger's fast path where one IEEE operation is
 //! exact, and otherwise the "simple decimal conversion" (Go's strconv,
 //! core's own fallback): the digits in a buffer, halved and doubled until
 //! the binary exponent is known, then rounded once.
