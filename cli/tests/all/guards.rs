@@ -208,7 +208,28 @@ fn a_safeguard_whose_probe_fails_interrupts_the_run_as_under_chaos_run() {
 #[test]
 fn a_failing_pre_check_stops_the_run_before_anything_runs_as_under_chaos_run() {
     let stage = Stage::start();
-    let (ours, _) = stage.both("guard-precheck-fails.json", &[]);
+    let ours = stage.journal("guard-precheck-fails.json", &[], true);
+    let theirs = stage.journal("guard-precheck-fails.json", &[], false);
+    // chaosaddons' pre-check releases the experiment (its barrier) before it
+    // checks the tolerance and signals the interruption from another thread,
+    // so a busy machine may let chaos run start the hypothesis first. Every
+    // other part of the verdict must agree, and chaos run's hypothesis is
+    // either not run, or run and met, never anything else.
+    let without_before = |journal: &Value| {
+        let mut verdict = verdict(journal);
+        let before = verdict["before"].take();
+        (verdict, before)
+    };
+    let (ours_verdict, _) = without_before(&ours);
+    let (theirs_verdict, theirs_before) = without_before(&theirs);
+    assert_eq!(
+        ours_verdict, theirs_verdict,
+        "chaosprom run (left) and chaos run (right) disagree"
+    );
+    assert!(
+        theirs_before.is_null() || theirs_before["met"] == true,
+        "chaos run's hypothesis: {theirs_before}"
+    );
     assert_eq!(ours["status"], "interrupted");
     assert_eq!(ours["steady_states"]["before"], Value::Null);
     assert_eq!(ours["run"], json!([]));
