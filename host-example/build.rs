@@ -96,7 +96,7 @@ fn main() {
 
 /// `component` shrunk by `wasm-opt` (from `WASM_OPT`, or `PATH`), reusing the
 /// copy at `shipped` when its recorded key says it came from the same input.
-fn optimised(component: &[u8], shipped: &Path) -> Result<Vec<u8>, String> {
+fn optimised(component: &[u8], shipped: &Path) -> Result<Vec<u8>, shrink::ShrinkError> {
     let wasm_opt = env::var_os("WASM_OPT")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from("wasm-opt"));

@@ -6,7 +6,7 @@
 //! optimised, and put back in place of the original, with the section's new
 //! length; everything else in the component stays byte for byte.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use sha2::{Digest, Sha256};
@@ -29,6 +29,46 @@ const WASM_OPT_ARGS: &[&str] = &[
     "--enable-reference-types",
 ];
 
+/// Why the component could not be shrunk (the build then embeds it as it
+/// was, with a warning saying this).
+#[derive(Debug, thiserror::Error)]
+pub enum ShrinkError {
+    #[error("cannot run {}: {source}", tool.display())]
+    Run {
+        tool: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("wasm-opt failed ({status}): {stderr}")]
+    WasmOpt {
+        status: std::process::ExitStatus,
+        stderr: String,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    /// What `stage` produced does not validate.
+    #[error("the {stage} is invalid: {source}")]
+    Invalid {
+        stage: &'static str,
+        source: wasmparser::BinaryReaderError,
+    },
+    #[error("a section runs past the end of the component")]
+    SectionPastEnd,
+    #[error("a section length runs past the end")]
+    LengthPastEnd,
+    #[error("a section length is longer than five bytes")]
+    LengthTooLong,
+    #[error("the component has no core module")]
+    NoCoreModule,
+}
+
 /// A component's section id for a custom section.
 const CUSTOM_SECTION: u8 = 0;
 /// A component's section id for a core module.
@@ -42,11 +82,15 @@ pub fn shrink(
     component: &[u8],
     previous: Option<(&[u8], &str)>,
     scratch: &Path,
-) -> Result<(Vec<u8>, String), String> {
+) -> Result<(Vec<u8>, String), ShrinkError> {
+    let cannot_run = |source| ShrinkError::Run {
+        tool: wasm_opt.to_path_buf(),
+        source,
+    };
     let version = Command::new(wasm_opt)
         .arg("--version")
         .output()
-        .map_err(|error| format!("cannot run {}: {error}", wasm_opt.display()))?;
+        .map_err(cannot_run)?;
     let key = cache_key(component, &version.stdout);
     if let Some((bytes, previous_key)) = previous {
         if previous_key == key {
@@ -57,24 +101,29 @@ pub fn shrink(
     let section = main_core_module(component)?;
     let module_in = scratch.join("main-module.wasm");
     let module_out = scratch.join("main-module.opt.wasm");
-    std::fs::write(&module_in, &component[section.body.clone()])
-        .map_err(|error| format!("cannot write {}: {error}", module_in.display()))?;
+    std::fs::write(&module_in, &component[section.body.clone()]).map_err(|source| {
+        ShrinkError::Write {
+            path: module_in.clone(),
+            source,
+        }
+    })?;
     let run = Command::new(wasm_opt)
         .args(WASM_OPT_ARGS)
         .arg(&module_in)
         .arg("-o")
         .arg(&module_out)
         .output()
-        .map_err(|error| format!("cannot run {}: {error}", wasm_opt.display()))?;
+        .map_err(cannot_run)?;
     if !run.status.success() {
-        return Err(format!(
-            "wasm-opt failed ({}): {}",
-            run.status,
-            String::from_utf8_lossy(&run.stderr).trim()
-        ));
+        return Err(ShrinkError::WasmOpt {
+            status: run.status,
+            stderr: String::from_utf8_lossy(&run.stderr).trim().to_string(),
+        });
     }
-    let optimised = std::fs::read(&module_out)
-        .map_err(|error| format!("cannot read {}: {error}", module_out.display()))?;
+    let optimised = std::fs::read(&module_out).map_err(|source| ShrinkError::Read {
+        path: module_out.clone(),
+        source,
+    })?;
 
     let mut shrunk = Vec::with_capacity(component.len());
     shrunk.extend_from_slice(&component[..section.start]);
@@ -82,17 +131,19 @@ pub fn shrink(
     write_leb128(&mut shrunk, optimised.len());
     shrunk.extend_from_slice(&optimised);
     shrunk.extend_from_slice(&component[section.body.end..]);
-    validate(&shrunk).map_err(|error| format!("the optimised component is invalid: {error}"))?;
+    validate(&shrunk).map_err(|source| ShrinkError::Invalid {
+        stage: "optimised component",
+        source,
+    })?;
     Ok((shrunk, key))
 }
 
 /// Checks a component as wasmtime will: the component model plus the
 /// WebAssembly 2.0 features its core modules may use.
-pub fn validate(component: &[u8]) -> Result<(), String> {
+pub fn validate(component: &[u8]) -> Result<(), wasmparser::BinaryReaderError> {
     Validator::new_with_features(WasmFeatures::WASM2 | WasmFeatures::COMPONENT_MODEL)
         .validate_all(component)
         .map(drop)
-        .map_err(|error| error.to_string())
 }
 
 /// Where a top-level section sits in a component.
@@ -106,7 +157,7 @@ struct Section {
 }
 
 /// The component's top-level sections, in order.
-fn sections(component: &[u8]) -> Result<Vec<Section>, String> {
+fn sections(component: &[u8]) -> Result<Vec<Section>, ShrinkError> {
     let mut at = 8; // magic and version/layer
     let mut found = Vec::new();
     while at < component.len() {
@@ -115,7 +166,7 @@ fn sections(component: &[u8]) -> Result<Vec<Section>, String> {
         let body_end = body_start
             .checked_add(size)
             .filter(|&end| end <= component.len())
-            .ok_or("a section runs past the end of the component")?;
+            .ok_or(ShrinkError::SectionPastEnd)?;
         found.push(Section {
             id,
             start: at,
@@ -130,39 +181,41 @@ fn sections(component: &[u8]) -> Result<Vec<Section>, String> {
 /// (names for debugging, a tenth of what is left after `wasm-opt`) and
 /// `producers`. Nothing reads them when the component runs; wasmtime's trap
 /// messages come from the core modules, whose names rustc already strips.
-pub fn without_custom_sections(component: &[u8]) -> Result<Vec<u8>, String> {
+pub fn without_custom_sections(component: &[u8]) -> Result<Vec<u8>, ShrinkError> {
     let mut kept = component[..8.min(component.len())].to_vec();
     for section in sections(component)? {
         if section.id != CUSTOM_SECTION {
             kept.extend_from_slice(&component[section.start..section.body.end]);
         }
     }
-    validate(&kept)
-        .map_err(|error| format!("the component without custom sections is invalid: {error}"))?;
+    validate(&kept).map_err(|source| ShrinkError::Invalid {
+        stage: "component without custom sections",
+        source,
+    })?;
     Ok(kept)
 }
 
 /// The largest top-level core module: Rust's code, next to the small
 /// adapter modules `wasm-component-ld` adds.
-fn main_core_module(component: &[u8]) -> Result<Section, String> {
+fn main_core_module(component: &[u8]) -> Result<Section, ShrinkError> {
     sections(component)?
         .into_iter()
         .filter(|section| section.id == CORE_MODULE_SECTION)
         .max_by_key(|section| section.body.len())
-        .ok_or_else(|| "the component has no core module".to_string())
+        .ok_or(ShrinkError::NoCoreModule)
 }
 
-fn read_leb128(bytes: &[u8], mut at: usize) -> Result<(usize, usize), String> {
+fn read_leb128(bytes: &[u8], mut at: usize) -> Result<(usize, usize), ShrinkError> {
     let mut value = 0usize;
     for shift in (0..35).step_by(7) {
-        let byte = *bytes.get(at).ok_or("a section length runs past the end")?;
+        let byte = *bytes.get(at).ok_or(ShrinkError::LengthPastEnd)?;
         at += 1;
         value |= usize::from(byte & 0x7f) << shift;
         if byte & 0x80 == 0 {
             return Ok((value, at));
         }
     }
-    Err("a section length is longer than five bytes".to_string())
+    Err(ShrinkError::LengthTooLong)
 }
 
 fn write_leb128(out: &mut Vec<u8>, mut value: usize) {

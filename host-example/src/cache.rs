@@ -162,20 +162,58 @@ fn entry_name(engine: &Engine, wasm_sha256: &str) -> String {
 /// The secret that authenticates this user's cache entries.
 struct Key([u8; KEY_LEN]);
 
+/// Why the cache must not be used: its key cannot be made, or the key
+/// file there is not this user's secret alone.
+#[derive(Debug, thiserror::Error)]
+enum UntrustedKey {
+    #[error("cannot create {}: {source}", path.display())]
+    Create { path: PathBuf, source: io::Error },
+    #[error("{} vanished", path.display())]
+    Vanished { path: PathBuf },
+    #[cfg(unix)]
+    #[error("cannot open {}: {source}", path.display())]
+    Open { path: PathBuf, source: io::Error },
+    #[cfg(unix)]
+    #[error("{} is owned by uid {owner}, not by this user (uid {euid})", path.display())]
+    OtherOwner {
+        path: PathBuf,
+        owner: u32,
+        euid: u32,
+    },
+    #[cfg(unix)]
+    #[error("{} has mode {mode:04o}: group and others must have no access (chmod 600)", path.display())]
+    SharedMode { path: PathBuf, mode: u32 },
+    #[cfg(unix)]
+    #[error("{} holds {len} bytes, not {}", path.display(), KEY_LEN)]
+    WrongLength { path: PathBuf, len: u64 },
+    #[cfg(unix)]
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: io::Error },
+    #[cfg(not(unix))]
+    #[error("the cache needs Unix file ownership and permissions")]
+    NoUnixPermissions,
+}
+
 impl Key {
     /// The directory's key, created (with the directory) if missing; an
     /// error says why the cache must not be used.
-    fn open_or_create(dir: &Path) -> Result<Key, String> {
+    fn open_or_create(dir: &Path) -> Result<Key, UntrustedKey> {
         let path = dir.join(KEY_FILE);
         // The key is there on every load but the cache's first: the
         // directory is made only when it is not.
         if let Some(key) = read_trusted_key(&path)? {
             return Ok(key);
         }
-        create_private_dir(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        create_key(dir, &path).map_err(|e| format!("cannot create {}: {e}", path.display()))?;
+        create_private_dir(dir).map_err(|source| UntrustedKey::Create {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        create_key(dir, &path).map_err(|source| UntrustedKey::Create {
+            path: path.clone(),
+            source,
+        })?;
         // Read back whichever key won if other processes raced us.
-        read_trusted_key(&path)?.ok_or_else(|| format!("{} vanished", path.display()))
+        read_trusted_key(&path)?.ok_or(UntrustedKey::Vanished { path })
     }
 
     /// The MAC of an entry: keyed BLAKE3 over its name and compiled bytes.
@@ -207,41 +245,50 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
 /// The key in `path`, `None` if there is none, an error if there is one
 /// that is not trusted (or cannot be read).
 #[cfg(unix)]
-fn read_trusted_key(path: &Path) -> Result<Option<Key>, String> {
+fn read_trusted_key(path: &Path) -> Result<Option<Key>, UntrustedKey> {
     use std::os::unix::fs::MetadataExt;
 
-    let shown = path.display();
-    let Some((mut file, meta)) =
-        open_regular(path).map_err(|e| format!("cannot open {shown}: {e}"))?
+    let path = || path.to_path_buf();
+    let Some((mut file, meta)) = open_regular(&path()).map_err(|source| UntrustedKey::Open {
+        path: path(),
+        source,
+    })?
     else {
         return Ok(None);
     };
     let euid = rustix::process::geteuid().as_raw();
     if meta.uid() != euid {
-        return Err(format!(
-            "{shown} is owned by uid {}, not by this user (uid {euid})",
-            meta.uid()
-        ));
+        return Err(UntrustedKey::OtherOwner {
+            path: path(),
+            owner: meta.uid(),
+            euid,
+        });
     }
     if meta.mode() & 0o077 != 0 {
-        return Err(format!(
-            "{shown} has mode {:04o}: group and others must have no access (chmod 600)",
-            meta.mode() & 0o7777
-        ));
+        return Err(UntrustedKey::SharedMode {
+            path: path(),
+            mode: meta.mode() & 0o7777,
+        });
     }
     if meta.len() != KEY_LEN as u64 {
-        return Err(format!("{shown} holds {} bytes, not {KEY_LEN}", meta.len()));
+        return Err(UntrustedKey::WrongLength {
+            path: path(),
+            len: meta.len(),
+        });
     }
     let mut key = [0; KEY_LEN];
     file.read_exact(&mut key)
-        .map_err(|e| format!("cannot read {shown}: {e}"))?;
+        .map_err(|source| UntrustedKey::Read {
+            path: path(),
+            source,
+        })?;
     Ok(Some(Key(key)))
 }
 
 /// Without Unix ownership and modes, the key's secrecy cannot be checked.
 #[cfg(not(unix))]
-fn read_trusted_key(_path: &Path) -> Result<Option<Key>, String> {
-    Err("the cache needs Unix file ownership and permissions".to_owned())
+fn read_trusted_key(_path: &Path) -> Result<Option<Key>, UntrustedKey> {
+    Err(UntrustedKey::NoUnixPermissions)
 }
 
 /// Opens `path` if it is a regular file, without following a symbolic link

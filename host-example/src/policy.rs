@@ -7,7 +7,7 @@ use std::time::Duration;
 use wasmtime_wasi_http::RequestOptions;
 
 use crate::retry::RetryPolicy;
-use crate::tls::{TlsClient, TlsOptions};
+use crate::tls::{TlsClient, TlsError, TlsOptions};
 
 /// `scheme://host:port`, the unit the policy allows. Host names are compared
 /// as written (lower-cased): `localhost` and `127.0.0.1` are different
@@ -19,9 +19,27 @@ pub struct Authority {
     pub port: u16,
 }
 
+/// Why a URL or `--allow-host` value names no authority the policy can allow.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AuthorityError {
+    #[error("unsupported scheme '{scheme}' in '{url}': use http or https")]
+    UnsupportedScheme { scheme: String, url: String },
+    #[error("'{url}' is not a URL: {reason}")]
+    NotUrl { url: String, reason: String },
+    #[error("'{url}' has no scheme (http:// or https://)")]
+    NoScheme { url: String },
+    #[error("'{url}' has no host")]
+    NoHost { url: String },
+    #[error("'{url}' has no port and its scheme has no default")]
+    NoPort { url: String },
+    /// An `--allow-host` value that is not `HOST[:PORT]`.
+    #[error("'{text}' is not HOST or HOST:PORT")]
+    NotHostPort { text: String },
+}
+
 impl Authority {
     /// The authority of a URL such as `http://localhost:9090/prefix`.
-    pub fn from_url(url: &str) -> Result<Authority, String> {
+    pub fn from_url(url: &str) -> Result<Authority, AuthorityError> {
         // Checked before parsing, which fails on `unix:///x` without saying
         // that its scheme is what is wrong.
         if let Some((scheme, _)) = url.trim().split_once("://") {
@@ -29,40 +47,47 @@ impl Authority {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
             if is_scheme && default_port(&scheme.to_ascii_lowercase()).is_none() {
-                return Err(format!(
-                    "unsupported scheme '{scheme}' in '{url}': use http or https"
-                ));
+                return Err(AuthorityError::UnsupportedScheme {
+                    scheme: scheme.to_string(),
+                    url: url.to_string(),
+                });
             }
         }
-        let uri: http::Uri = url
-            .trim()
-            .parse()
-            .map_err(|e| format!("'{url}' is not a URL: {e}"))?;
+        let uri: http::Uri =
+            url.trim()
+                .parse()
+                .map_err(|e: http::uri::InvalidUri| AuthorityError::NotUrl {
+                    url: url.to_string(),
+                    reason: e.to_string(),
+                })?;
+        let url = || url.to_string();
         let scheme = uri
             .scheme_str()
-            .ok_or_else(|| format!("'{url}' has no scheme (http:// or https://)"))?
+            .ok_or_else(|| AuthorityError::NoScheme { url: url() })?
             .to_ascii_lowercase();
         let host = uri
             .host()
-            .ok_or_else(|| format!("'{url}' has no host"))?
+            .ok_or_else(|| AuthorityError::NoHost { url: url() })?
             .to_ascii_lowercase();
         let port = uri
             .port_u16()
             .or_else(|| default_port(&scheme))
-            .ok_or_else(|| format!("'{url}' has no port and its scheme has no default"))?;
+            .ok_or_else(|| AuthorityError::NoPort { url: url() })?;
         Ok(Authority { scheme, host, port })
     }
 
     /// `HOST[:PORT]` from `--allow-host`: both schemes, on the given port or
     /// on each scheme's default port.
-    pub fn from_allow_host(text: &str) -> Result<Vec<Authority>, String> {
+    pub fn from_allow_host(text: &str) -> Result<Vec<Authority>, AuthorityError> {
         let schemes = ["http", "https"];
         let with_port = text.contains(':') && !text.ends_with(']');
         let mut out = Vec::new();
         for scheme in schemes {
             let url = format!("{scheme}://{text}");
-            let mut authority = Authority::from_url(&url)
-                .map_err(|_| format!("'{text}' is not HOST or HOST:PORT"))?;
+            let mut authority =
+                Authority::from_url(&url).map_err(|_| AuthorityError::NotHostPort {
+                    text: text.to_string(),
+                })?;
             if !with_port {
                 authority.port = default_port(scheme).unwrap_or(authority.port);
             }
@@ -114,13 +139,20 @@ pub enum Credential {
     Basic { user: String, password: String },
 }
 
+/// Why a credential as written cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CredentialError {
+    #[error("basic auth must be written user:password")]
+    BasicNotUserPassword,
+}
+
 impl Credential {
     /// The credential of an endpoint written either way: a bearer token
     /// wins over `user:password` for basic auth; neither is none.
     pub fn from_token_or_basic(
         bearer_token: Option<String>,
         basic_auth: Option<&str>,
-    ) -> Result<Option<Credential>, String> {
+    ) -> Result<Option<Credential>, CredentialError> {
         match (bearer_token, basic_auth) {
             (Some(token), _) => Ok(Some(Credential::Bearer(token))),
             (None, Some(pair)) => Credential::basic_from(pair).map(Some),
@@ -129,11 +161,11 @@ impl Credential {
     }
 
     /// `user:password`, as in a basic-auth file.
-    pub fn basic_from(text: &str) -> Result<Credential, String> {
+    pub fn basic_from(text: &str) -> Result<Credential, CredentialError> {
         let text = text.trim_end_matches(['\n', '\r']);
         let (user, password) = text
             .split_once(':')
-            .ok_or("basic auth must be written user:password")?;
+            .ok_or(CredentialError::BasicNotUserPassword)?;
         Ok(Credential::Basic {
             user: user.to_string(),
             password: password.to_string(),
@@ -219,7 +251,7 @@ impl OutboundPolicy {
         &mut self,
         url: &str,
         (credential, headers): HostAuth,
-    ) -> Result<Authority, String> {
+    ) -> Result<Authority, AuthorityError> {
         let authority = Authority::from_url(url)?;
         self.allow(authority.clone());
         if credential.is_some() || !headers.is_empty() {
@@ -266,7 +298,7 @@ impl OutboundPolicy {
 
     /// How the host speaks TLS to `authority`, replacing the default for it.
     /// Fails when a certificate or key cannot be read (without quoting it).
-    pub fn set_tls(&mut self, authority: Authority, options: TlsOptions) -> Result<(), String> {
+    pub fn set_tls(&mut self, authority: Authority, options: TlsOptions) -> Result<(), TlsError> {
         let client = TlsClient::new(options)?;
         self.tls.retain(|(a, _)| *a != authority);
         self.tls.push((authority, client));
@@ -275,7 +307,7 @@ impl OutboundPolicy {
 
     /// TLS for every authority without settings of its own (the CLI's
     /// `--cacert`, `--cert`/`--key`, `--insecure`).
-    pub fn set_default_tls(&mut self, options: TlsOptions) -> Result<(), String> {
+    pub fn set_default_tls(&mut self, options: TlsOptions) -> Result<(), TlsError> {
         self.tls_default = Some(TlsClient::new(options)?);
         Ok(())
     }

@@ -59,6 +59,28 @@ pub fn pem_or_file(setting: &str, value: &str) -> Result<Vec<u8>, String> {
         .map_err(|e| format!("{setting}: cannot read the PEM file it names: {}", e.kind()))
 }
 
+/// Why TLS settings cannot be used. Never quotes a certificate or key:
+/// a key is a secret, and a parse error could quote it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TlsError {
+    #[error("TLS set-up: {0}")]
+    Setup(rustls::Error),
+    #[error("the CA bundle is not valid PEM")]
+    CaBundleNotPem,
+    #[error("the CA bundle holds a certificate rustls refuses: {0}")]
+    CaBundleRefused(rustls::Error),
+    #[error("the CA bundle holds no PEM certificate (-----BEGIN CERTIFICATE-----)")]
+    CaBundleEmpty,
+    #[error("the client certificate is not valid PEM")]
+    ClientCertNotPem,
+    #[error("the client certificate file holds no PEM certificate")]
+    ClientCertEmpty,
+    #[error("the client key is not a PEM private key (PKCS#8, PKCS#1 or SEC1)")]
+    ClientKeyNotPem,
+    #[error("the client key does not match the client certificate, or its type is not supported")]
+    ClientKeyMismatch,
+}
+
 impl TlsOptions {
     /// One line for `-v`: what is trusted and presented, no contents.
     pub fn describe(&self) -> String {
@@ -111,7 +133,7 @@ impl fmt::Debug for TlsClient {
 }
 
 impl TlsClient {
-    pub(crate) fn new(options: TlsOptions) -> Result<TlsClient, String> {
+    pub(crate) fn new(options: TlsOptions) -> Result<TlsClient, TlsError> {
         let config = Arc::new(client_config(&options)?);
         Ok(TlsClient { options, config })
     }
@@ -147,25 +169,21 @@ fn system_roots() -> &'static RootCertStore {
     })
 }
 
-fn client_config(options: &TlsOptions) -> Result<ClientConfig, String> {
+fn client_config(options: &TlsOptions) -> Result<ClientConfig, TlsError> {
     let provider = provider();
     let builder = ClientConfig::builder_with_provider(Arc::clone(&provider))
         .with_safe_default_protocol_versions()
-        .map_err(|e| format!("TLS set-up: {e}"))?;
+        .map_err(TlsError::Setup)?;
     let mut roots = system_roots().clone();
     if let Some(pem) = &options.ca_bundle {
         let mut added = 0;
         for cert in CertificateDer::pem_slice_iter(pem) {
-            let cert = cert.map_err(|_| "the CA bundle is not valid PEM".to_string())?;
-            roots
-                .add(cert)
-                .map_err(|e| format!("the CA bundle holds a certificate rustls refuses: {e}"))?;
+            let cert = cert.map_err(|_| TlsError::CaBundleNotPem)?;
+            roots.add(cert).map_err(TlsError::CaBundleRefused)?;
             added += 1;
         }
         if added == 0 {
-            return Err(
-                "the CA bundle holds no PEM certificate (-----BEGIN CERTIFICATE-----)".into(),
-            );
+            return Err(TlsError::CaBundleEmpty);
         }
     }
     let builder = builder.with_root_certificates(roots);
@@ -174,17 +192,16 @@ fn client_config(options: &TlsOptions) -> Result<ClientConfig, String> {
         Some(identity) => {
             let chain = CertificateDer::pem_slice_iter(&identity.cert_chain)
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|_| "the client certificate is not valid PEM".to_string())?;
+                .map_err(|_| TlsError::ClientCertNotPem)?;
             if chain.is_empty() {
-                return Err("the client certificate file holds no PEM certificate".into());
+                return Err(TlsError::ClientCertEmpty);
             }
             // The key's own parse error could quote it: say only what is wrong.
-            let key = PrivateKeyDer::from_pem_slice(&identity.private_key).map_err(|_| {
-                "the client key is not a PEM private key (PKCS#8, PKCS#1 or SEC1)".to_string()
-            })?;
+            let key = PrivateKeyDer::from_pem_slice(&identity.private_key)
+                .map_err(|_| TlsError::ClientKeyNotPem)?;
             builder
                 .with_client_auth_cert(chain, key)
-                .map_err(|_| "the client key does not match the client certificate, or its type is not supported".to_string())?
+                .map_err(|_| TlsError::ClientKeyMismatch)?
         }
     };
     if !options.verify {
@@ -366,7 +383,8 @@ mod tests {
             ..TlsOptions::default()
         })
         .unwrap_err();
-        assert!(error.contains("no PEM certificate"), "{error}");
+        assert_eq!(error, TlsError::CaBundleEmpty);
+        assert!(error.to_string().contains("no PEM certificate"), "{error}");
     }
 
     #[test]
@@ -381,7 +399,7 @@ mod tests {
         let shown = format!("{options:?} {}", options.describe());
         assert!(!shown.contains("SENTINEL"), "{shown}");
         let error = TlsClient::new(options).unwrap_err();
-        assert!(!error.contains("SENTINEL"), "{error}");
+        assert!(!error.to_string().contains("SENTINEL"), "{error}");
     }
 
     #[test]
