@@ -1,30 +1,51 @@
 //! Experiment files: read as JSON or YAML into one JSON value, the shape
 //! Chaos Toolkit works on.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+/// Why an experiment file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum DocumentError {
+    #[error("cannot read the experiment {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the experiment {} is not valid YAML: {source}", path.display())]
+    Yaml {
+        path: PathBuf,
+        source: Box<serde_saphyr::Error>,
+    },
+    #[error("the experiment {} is not valid JSON: {source}", path.display())]
+    Json {
+        path: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error("the experiment {} is not an object", path.display())]
+    NotObject { path: PathBuf },
+}
+
 /// Reads an experiment file. `.yaml`/`.yml` is YAML, anything else JSON.
-pub fn load(path: &Path) -> Result<Value, String> {
+pub fn load(path: &Path) -> Result<Value, DocumentError> {
+    let at = || path.to_path_buf();
     let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read the experiment {}: {e}", path.display()))?;
+        .map_err(|source| DocumentError::Read { path: at(), source })?;
     let yaml = path
         .extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"));
     let value: Value = if yaml {
-        serde_saphyr::from_str(&text)
-            .map_err(|e| format!("the experiment {} is not valid YAML: {e}", path.display()))?
+        serde_saphyr::from_str(&text).map_err(|source| DocumentError::Yaml {
+            path: at(),
+            source: Box::new(source),
+        })?
     } else {
-        serde_json::from_str(&text)
-            .map_err(|e| format!("the experiment {} is not valid JSON: {e}", path.display()))?
+        serde_json::from_str(&text).map_err(|source| DocumentError::Json { path: at(), source })?
     };
     if !value.is_object() {
-        return Err(format!(
-            "the experiment {} is not an object",
-            path.display()
-        ));
+        return Err(DocumentError::NotObject { path: at() });
     }
     Ok(value)
 }

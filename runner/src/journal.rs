@@ -6,6 +6,7 @@ use serde_json::{json, Map, Value};
 use crate::validate;
 
 /// A run entry in the journal's shape.
+#[derive(Debug)]
 pub(crate) struct Entry {
     pub(crate) activity: Value,
     pub(crate) output: Value,

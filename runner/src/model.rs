@@ -9,8 +9,26 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::tolerance::Tolerance;
+use crate::tolerance::{Tolerance, ToleranceError};
 use crate::validate;
+
+/// Why the phases cannot be typed: a shape validation let through, or a
+/// `ref` to no activity.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ModelError {
+    #[error("activity '{label}': {source}")]
+    Shape {
+        label: String,
+        source: serde_json::Error,
+    },
+    #[error("the tolerance of '{label}': {source}")]
+    Tolerance {
+        label: String,
+        source: ToleranceError,
+    },
+    #[error("could not find referenced activity '{0}'")]
+    UnknownRef(String),
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -122,13 +140,16 @@ pub(crate) struct Activity {
 }
 
 impl Activity {
-    pub(crate) fn parse(raw: &Value) -> Result<Activity, String> {
+    pub(crate) fn parse(raw: &Value) -> Result<Activity, ModelError> {
         let label = raw
             .get("name")
             .and_then(Value::as_str)
             .unwrap_or("(unnamed)");
         let fields: Fields =
-            serde_json::from_value(raw.clone()).map_err(|e| format!("activity '{label}': {e}"))?;
+            serde_json::from_value(raw.clone()).map_err(|source| ModelError::Shape {
+                label: label.to_string(),
+                source,
+            })?;
         Ok(Activity {
             name: fields.name,
             kind: fields.kind,
@@ -140,7 +161,10 @@ impl Activity {
                 .as_ref()
                 .map(Tolerance::parse)
                 .transpose()
-                .map_err(|e| format!("the tolerance of '{label}': {e}"))?,
+                .map_err(|source| ModelError::Tolerance {
+                    label: label.to_string(),
+                    source,
+                })?,
             raw: raw.clone(),
         })
     }
@@ -158,7 +182,7 @@ pub(crate) enum Step {
 }
 
 impl Step {
-    pub(crate) fn parse(raw: &Value) -> Result<Step, String> {
+    pub(crate) fn parse(raw: &Value) -> Result<Step, ModelError> {
         match raw.get("ref").and_then(Value::as_str) {
             Some(name) => Ok(Step::Ref(name.to_string())),
             None => Activity::parse(raw).map(|a| Step::Activity(Box::new(a))),
@@ -199,9 +223,9 @@ pub(crate) struct Experiment {
 }
 
 impl Experiment {
-    pub(crate) fn parse(experiment: &Value) -> Result<Experiment, String> {
+    pub(crate) fn parse(experiment: &Value) -> Result<Experiment, ModelError> {
         let hypothesis = experiment.get("steady-state-hypothesis");
-        let steps = |list: Option<&Value>| -> Result<Vec<Step>, String> {
+        let steps = |list: Option<&Value>| -> Result<Vec<Step>, ModelError> {
             validate::list(list).map(Step::parse).collect()
         };
         let model = Experiment {
@@ -237,20 +261,20 @@ impl Experiment {
     }
 
     /// The activity a step runs; `Err` names a `ref` to nothing.
-    pub(crate) fn resolve<'a>(&'a self, step: &'a Step) -> Result<&'a Activity, String> {
+    pub(crate) fn resolve<'a>(&'a self, step: &'a Step) -> Result<&'a Activity, ModelError> {
         match step {
             Step::Activity(activity) => Ok(activity),
             Step::Ref(name) => self
                 .refs
                 .get(name)
-                .ok_or_else(|| format!("could not find referenced activity '{name}'")),
+                .ok_or_else(|| ModelError::UnknownRef(name.clone())),
         }
     }
 }
 
 /// The probe a `probe` tolerance runs, with the checked output as its
 /// `value` argument.
-pub(crate) fn tolerance_probe(tolerance: &Value, output: &Value) -> Result<Activity, String> {
+pub(crate) fn tolerance_probe(tolerance: &Value, output: &Value) -> Result<Activity, ModelError> {
     let mut check = tolerance.clone();
     if let Some(arguments) = check
         .get_mut("provider")
@@ -310,8 +334,13 @@ mod tests {
         assert_eq!(model.hypothesis_title, "t");
         assert!(model.method[0].background());
         assert_eq!(model.resolve(&model.method[1]).unwrap().name, "h");
+        let unknown = model.resolve(&model.rollbacks[0]).unwrap_err();
+        assert!(
+            matches!(&unknown, ModelError::UnknownRef(name) if name == "nowhere"),
+            "{unknown:?}"
+        );
         assert_eq!(
-            model.resolve(&model.rollbacks[0]).unwrap_err(),
+            unknown.to_string(),
             "could not find referenced activity 'nowhere'"
         );
     }
@@ -321,8 +350,11 @@ mod tests {
         let error =
             Activity::parse(&json!({"type": "probe", "name": "p", "provider": {"type": "ftp"}}))
                 .unwrap_err();
+        assert!(matches!(&error, ModelError::Shape { label, .. } if label == "p"));
         assert!(
-            error.starts_with("activity 'p': unknown variant `ftp`"),
+            error
+                .to_string()
+                .starts_with("activity 'p': unknown variant `ftp`"),
             "{error}"
         );
     }

@@ -8,7 +8,66 @@ use std::cmp::Ordering;
 use serde_json::{Map, Value};
 
 use super::configuration::substitute;
-use super::jsonpath2::{self, JsonPath};
+use super::jsonpath2::{self, EvalError, JsonPath, ParseError};
+
+/// What is wrong with a tolerance as written, or a comparison Python would
+/// have refused while checking one.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ToleranceError {
+    #[error(
+        "a tolerance must be a boolean, an integer, a string, a list or an object with a `type`"
+    )]
+    NotATolerance,
+    #[error("a tolerance object needs a `type`")]
+    NoType,
+    #[error("tolerance type '{0}' is unsupported (range, regex, jsonpath, probe)")]
+    UnsupportedType(String),
+    #[error("a range tolerance needs a `range` key")]
+    NoRange,
+    /// A `regex` or `jsonpath` tolerance without its `pattern` or `path`.
+    #[error("a {kind} tolerance needs a `{key}`")]
+    MissingKey {
+        kind: &'static str,
+        key: &'static str,
+    },
+    #[error("a tolerance range must be a list")]
+    RangeNotList,
+    #[error("a tolerance range must be two numbers")]
+    RangeNotTwoNumbers,
+    #[error("the tolerance pattern {pattern} is invalid: {source}")]
+    BadPattern {
+        pattern: String,
+        source: regex::Error,
+    },
+    #[error("a tolerance JSON path cannot be empty")]
+    EmptyPath,
+    /// A path outside jsonpath2's grammar, found when validating.
+    #[error("the tolerance JSON path {path} is invalid (jsonpath2's grammar): {source}")]
+    PathGrammar { path: String, source: ParseError },
+    /// A path outside jsonpath2's grammar once its placeholders are resolved.
+    #[error("the tolerance JSON path {path} is invalid: {source}")]
+    BadPath { path: String, source: ParseError },
+    #[error("the tolerance JSON path {path} failed: {source}")]
+    PathFailed { path: String, source: EvalError },
+    /// A placeholder in a `regex` pattern or `jsonpath` path resolved to
+    /// something that is not text.
+    #[error("a {0} must be text")]
+    NotText(&'static str),
+    #[error("a probe tolerance is run by the runner")]
+    ProbeRunByRunner,
+    #[error("the tolerance target '{0}' needs an object output")]
+    TargetNeedsObject(String),
+    #[error("a range tolerance cannot compare {0}")]
+    RangeCannotCompare(Box<Value>),
+    #[error("a range tolerance needs numbers")]
+    RangeNeedsNumbers,
+    #[error("a regex tolerance needs a text output, not {0}")]
+    RegexNeedsText(Box<Value>),
+    #[error("NaN cannot be compared")]
+    NaN,
+    #[error("{0} and {1} cannot be compared")]
+    Incomparable(Box<Value>, Box<Value>),
+}
 
 /// A tolerance as an experiment writes it.
 #[derive(Debug, Clone, PartialEq)]
@@ -47,7 +106,7 @@ pub enum Tolerance {
 
 impl Tolerance {
     /// Reads a tolerance; the message says what is wrong.
-    pub fn parse(tolerance: &Value) -> Result<Tolerance, String> {
+    pub fn parse(tolerance: &Value) -> Result<Tolerance, ToleranceError> {
         Ok(match tolerance {
             Value::Bool(b) => Tolerance::Bool(*b),
             Value::Number(_) => Tolerance::Number(tolerance.clone()),
@@ -63,31 +122,35 @@ impl Tolerance {
                 match spec.get("type").and_then(Value::as_str) {
                     Some("probe") => Tolerance::Probe(tolerance.clone()),
                     Some("range") => {
-                        let range = spec.get("range").ok_or("a range tolerance needs a `range` key")?;
-                        let bounds = range.as_array().ok_or("a tolerance range must be a list")?;
+                        let range = spec.get("range").ok_or(ToleranceError::NoRange)?;
+                        let bounds = range.as_array().ok_or(ToleranceError::RangeNotList)?;
                         match bounds.as_slice() {
                             [low, high] => match (low.as_f64(), high.as_f64()) {
                                 (Some(low), Some(high)) => Tolerance::Range { low, high, target },
-                                _ => return Err("a tolerance range must be two numbers".into()),
+                                _ => return Err(ToleranceError::RangeNotTwoNumbers),
                             },
-                            _ => return Err("a tolerance range must be two numbers".into()),
+                            _ => return Err(ToleranceError::RangeNotTwoNumbers),
                         }
                     }
                     Some("regex") => {
-                        let pattern = spec
-                            .get("pattern")
-                            .and_then(Value::as_str)
-                            .ok_or("a regex tolerance needs a `pattern`")?;
+                        let pattern = spec.get("pattern").and_then(Value::as_str).ok_or(
+                            ToleranceError::MissingKey {
+                                kind: "regex",
+                                key: "pattern",
+                            },
+                        )?;
                         Tolerance::Regex {
                             pattern: pattern.to_string(),
                             target,
                         }
                     }
                     Some("jsonpath") => {
-                        let path = spec
-                            .get("path")
-                            .and_then(Value::as_str)
-                            .ok_or("a jsonpath tolerance needs a `path`")?;
+                        let path = spec.get("path").and_then(Value::as_str).ok_or(
+                            ToleranceError::MissingKey {
+                                kind: "jsonpath",
+                                key: "path",
+                            },
+                        )?;
                         Tolerance::JsonPath {
                             path: path.to_string(),
                             expect: spec.get("expect").cloned(),
@@ -95,17 +158,11 @@ impl Tolerance {
                             target,
                         }
                     }
-                    Some(other) => {
-                        return Err(format!(
-                            "tolerance type '{other}' is unsupported (range, regex, jsonpath, probe)"
-                        ))
-                    }
-                    None => return Err("a tolerance object needs a `type`".into()),
+                    Some(other) => return Err(ToleranceError::UnsupportedType(other.to_string())),
+                    None => return Err(ToleranceError::NoType),
                 }
             }
-            Value::Null => {
-                return Err("a tolerance must be a boolean, an integer, a string, a list or an object with a `type`".into())
-            }
+            Value::Null => return Err(ToleranceError::NotATolerance),
         })
     }
 
@@ -113,7 +170,11 @@ impl Tolerance {
     /// the runner runs). `names` are the values placeholders in patterns
     /// and paths may use. An `Err` is a comparison Python would have
     /// refused (Chaos Toolkit crashes).
-    pub fn within(&self, output: &Value, names: &Map<String, Value>) -> Result<bool, String> {
+    pub fn within(
+        &self,
+        output: &Value,
+        names: &Map<String, Value>,
+    ) -> Result<bool, ToleranceError> {
         match self {
             Tolerance::Bool(b) => Ok(py_eq(output, &Value::Bool(*b))),
             Tolerance::Number(number) => Ok(match status_of(output) {
@@ -154,35 +215,33 @@ impl Tolerance {
                 targeted(target, output)?,
                 names,
             ),
-            Tolerance::Probe(_) => Err("a probe tolerance is run by the runner".into()),
+            Tolerance::Probe(_) => Err(ToleranceError::ProbeRunByRunner),
         }
     }
 }
 
 /// Checks a tolerance's shape before anything runs; the message says what
 /// is wrong.
-pub fn validate(tolerance: &Value) -> Result<(), String> {
+pub fn validate(tolerance: &Value) -> Result<(), ToleranceError> {
     match Tolerance::parse(tolerance)? {
-        Tolerance::Number(n) if !(n.is_i64() || n.is_u64()) => Err(
-            "a tolerance must be a boolean, an integer, a string, a list or an object with a `type`"
-                .into(),
-        ),
+        Tolerance::Number(n) if !(n.is_i64() || n.is_u64()) => Err(ToleranceError::NotATolerance),
         Tolerance::Regex { pattern, .. } if !pattern.contains('$') => {
             // One with `$` may hold a placeholder; checked when it runs.
-            regex::Regex::new(&pattern)
-                .map(|_| ())
-                .map_err(|e| format!("the tolerance pattern {pattern} is invalid: {e}"))
+            compile(&pattern).map(drop)
         }
         Tolerance::JsonPath { path, .. } => {
             // Chaos Toolkit checks the path as written, placeholders and
             // all, after Python's `strip()`.
             let path = path.trim_matches(python_space);
             if path.is_empty() {
-                return Err("a tolerance JSON path cannot be empty".into());
+                return Err(ToleranceError::EmptyPath);
             }
-            JsonPath::parse(path).map(|_| ()).map_err(|e| {
-                format!("the tolerance JSON path {path} is invalid (jsonpath2's grammar): {e}")
-            })
+            JsonPath::parse(path)
+                .map(drop)
+                .map_err(|source| ToleranceError::PathGrammar {
+                    path: path.to_string(),
+                    source,
+                })
         }
         _ => Ok(()),
     }
@@ -199,7 +258,7 @@ pub fn within(
     tolerance: &Value,
     output: &Value,
     names: &Map<String, Value>,
-) -> Result<bool, String> {
+) -> Result<bool, ToleranceError> {
     Tolerance::parse(tolerance)?.within(output, names)
 }
 
@@ -209,19 +268,17 @@ fn status_of(output: &Value) -> Option<&Value> {
 }
 
 /// `value.get(target, value)`.
-fn targeted<'a>(target: &Option<String>, output: &'a Value) -> Result<&'a Value, String> {
+fn targeted<'a>(target: &Option<String>, output: &'a Value) -> Result<&'a Value, ToleranceError> {
     match target {
         None => Ok(output),
         Some(target) => match output {
             Value::Object(map) => Ok(map.get(target).unwrap_or(output)),
-            _ => Err(format!(
-                "the tolerance target '{target}' needs an object output"
-            )),
+            _ => Err(ToleranceError::TargetNeedsObject(target.clone())),
         },
     }
 }
 
-fn range(low: f64, high: f64, value: &Value) -> Result<bool, String> {
+fn range(low: f64, high: f64, value: &Value) -> Result<bool, ToleranceError> {
     let number = match value {
         Value::Number(n) => n.as_f64(),
         Value::Bool(b) => Some(f64::from(u8::from(*b))),
@@ -230,25 +287,34 @@ fn range(low: f64, high: f64, value: &Value) -> Result<bool, String> {
             Ok(n) => Some(n),
             Err(_) => return Ok(false),
         },
-        other => return Err(format!("a range tolerance cannot compare {other}")),
+        other => return Err(ToleranceError::RangeCannotCompare(Box::new(other.clone()))),
     };
     let Some(n) = number else {
-        return Err("a range tolerance needs numbers".into());
+        return Err(ToleranceError::RangeNeedsNumbers);
     };
     Ok(low <= n && n <= high)
 }
 
-fn regex_search(pattern: &str, value: &Value, names: &Map<String, Value>) -> Result<bool, String> {
+fn regex_search(
+    pattern: &str,
+    value: &Value,
+    names: &Map<String, Value>,
+) -> Result<bool, ToleranceError> {
     let pattern = substitute(&Value::String(pattern.to_string()), names);
     let pattern = pattern
         .as_str()
-        .ok_or("a regex tolerance pattern must be text")?;
+        .ok_or(ToleranceError::NotText("regex tolerance pattern"))?;
     let text = value
         .as_str()
-        .ok_or_else(|| format!("a regex tolerance needs a text output, not {value}"))?;
-    let regex = regex::Regex::new(pattern)
-        .map_err(|e| format!("the tolerance pattern {pattern} is invalid: {e}"))?;
-    Ok(regex.is_match(text))
+        .ok_or_else(|| ToleranceError::RegexNeedsText(Box::new(value.clone())))?;
+    Ok(compile(pattern)?.is_match(text))
+}
+
+fn compile(pattern: &str) -> Result<regex::Regex, ToleranceError> {
+    regex::Regex::new(pattern).map_err(|source| ToleranceError::BadPattern {
+        pattern: pattern.to_string(),
+        source,
+    })
 }
 
 fn jsonpath(
@@ -257,13 +323,15 @@ fn jsonpath(
     count: Option<&Value>,
     value: &Value,
     names: &Map<String, Value>,
-) -> Result<bool, String> {
+) -> Result<bool, ToleranceError> {
     let path = substitute(&Value::String(path.to_string()), names);
     let path = path
         .as_str()
-        .ok_or("a jsonpath tolerance path must be text")?;
-    let path = JsonPath::parse(path)
-        .map_err(|e| format!("the tolerance JSON path {path} is invalid: {e}"))?;
+        .ok_or(ToleranceError::NotText("jsonpath tolerance path"))?;
+    let path = JsonPath::parse(path).map_err(|source| ToleranceError::BadPath {
+        path: path.to_string(),
+        source,
+    })?;
     // Text that holds JSON is read as JSON first.
     let decoded;
     let document = match value {
@@ -278,7 +346,10 @@ fn jsonpath(
     };
     let values = path
         .query(document)
-        .map_err(|e| format!("the tolerance JSON path {path} failed: {e}"))?;
+        .map_err(|source| ToleranceError::PathFailed {
+            path: path.to_string(),
+            source,
+        })?;
     if let Some(expect) = expect {
         let expect = substitute(expect, names);
         let expected = match expect {
@@ -301,13 +372,14 @@ pub fn py_eq(a: &Value, b: &Value) -> bool {
 }
 
 /// Python's ordering for a 2-element range; mixed types are an error.
-fn py_cmp(a: &Value, b: &Value) -> Result<Ordering, String> {
+fn py_cmp(a: &Value, b: &Value) -> Result<Ordering, ToleranceError> {
     match (as_number(a), as_number(b), a, b) {
-        (Some(x), Some(y), _, _) => x
-            .partial_cmp(&y)
-            .ok_or_else(|| "NaN cannot be compared".to_string()),
+        (Some(x), Some(y), _, _) => x.partial_cmp(&y).ok_or(ToleranceError::NaN),
         (_, _, Value::String(x), Value::String(y)) => Ok(x.cmp(y)),
-        _ => Err(format!("{a} and {b} cannot be compared")),
+        _ => Err(ToleranceError::Incomparable(
+            Box::new(a.clone()),
+            Box::new(b.clone()),
+        )),
     }
 }
 

@@ -42,25 +42,27 @@ pub struct JsonPath {
     steps: Vec<Step>,
 }
 
-/// Why a path is not in jsonpath2's grammar.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ParseError {
-    message: String,
+/// Why a path is not in jsonpath2's grammar. Positions count characters
+/// from 1, as jsonpath2's ANTLR errors do.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ParseError {
+    #[error("token recognition error at character {at}: '{found}'")]
+    UnknownToken { at: usize, found: String },
+    #[error("it nests deeper than {} levels", MAX_NESTING)]
+    TooDeep,
+    #[error("callable subscript '{0}' not found")]
+    UnknownFunction(String),
+    #[error("it ends too early")]
+    EndsEarly,
+    #[error("unexpected '{token}' at character {at}")]
+    Unexpected { token: String, at: usize },
 }
-
-impl fmt::Display for ParseError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for ParseError {}
 
 impl JsonPath {
     /// Parses `text` as `jsonpath2.path.Path.parse_str` does (whitespace
     /// between tokens is skipped; anything else outside the grammar fails).
     pub fn parse(text: &str) -> Result<JsonPath, ParseError> {
-        parser::parse(text).map_err(|message| ParseError { message })
+        parser::parse(text)
     }
 
     /// The values `Path.match(document)` yields, in its order. An `Err` is

@@ -11,7 +11,9 @@ use winnow::prelude::*;
 use winnow::stream::TokenSlice;
 use winnow::token::{any, one_of, take_while};
 
-use super::{CompareOp, Expr, Function, JsonPath, Operand, RelPath, Selector, Step, MAX_NESTING};
+use super::{
+    CompareOp, Expr, Function, JsonPath, Operand, ParseError, RelPath, Selector, Step, MAX_NESTING,
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -66,7 +68,7 @@ impl<'i> Parser<Tokens<'i>, &'i Token<'i>, ContextError> for Kind {
 }
 
 /// Parses a whole path, or says why not.
-pub(super) fn parse(text: &str) -> Result<JsonPath, String> {
+pub(super) fn parse(text: &str) -> Result<JsonPath, ParseError> {
     let tokens = lex(text)?;
     let mut depth = 0usize;
     for token in &tokens {
@@ -78,7 +80,7 @@ pub(super) fn parse(text: &str) -> Result<JsonPath, String> {
             _ => {}
         }
         if depth > MAX_NESTING {
-            return Err(format!("it nests deeper than {MAX_NESTING} levels"));
+            return Err(ParseError::TooDeep);
         }
     }
     // jsonpath2's tree listener rejects an unknown function only once the
@@ -108,17 +110,17 @@ pub(super) fn parse(text: &str) -> Result<JsonPath, String> {
             _ => token.clone(),
         })
         .collect();
-    match jsonpath.parse(Tokens::new(&known)) {
-        Ok(_) if unknown.is_some() => Err(format!(
-            "callable subscript '{}' not found",
-            unknown.unwrap_or_default()
-        )),
-        Ok(path) => Ok(path),
-        Err(error) => {
+    match (jsonpath.parse(Tokens::new(&known)), unknown) {
+        (Ok(_), Some(name)) => Err(ParseError::UnknownFunction(name.to_string())),
+        (Ok(path), None) => Ok(path),
+        (Err(error), _) => {
             let token = &known[error.offset().min(known.len() - 1)];
             Err(match token.kind {
-                Kind::Eof => "it ends too early".to_string(),
-                _ => format!("unexpected '{}' at character {}", token.text, token.at + 1),
+                Kind::Eof => ParseError::EndsEarly,
+                _ => ParseError::Unexpected {
+                    token: token.text.to_string(),
+                    at: token.at + 1,
+                },
             })
         }
     }
@@ -126,7 +128,7 @@ pub(super) fn parse(text: &str) -> Result<JsonPath, String> {
 
 // The lexer.
 
-fn lex(text: &str) -> Result<Vec<Token<'_>>, String> {
+fn lex(text: &str) -> Result<Vec<Token<'_>>, ParseError> {
     let mut rest = text;
     let mut tokens = Vec::new();
     loop {
@@ -144,9 +146,9 @@ fn lex(text: &str) -> Result<Vec<Token<'_>>, String> {
             token
                 .with_taken()
                 .parse_next(&mut rest)
-                .map_err(|_: ContextError| {
-                    let found: String = rest.chars().take(1).collect();
-                    format!("token recognition error at character {}: '{found}'", at + 1)
+                .map_err(|_: ContextError| ParseError::UnknownToken {
+                    at: at + 1,
+                    found: rest.chars().take(1).collect(),
                 })?;
         tokens.push(Token {
             kind,

@@ -18,6 +18,8 @@ use crate::Dry;
 
 /// An activity whose error aborts the run (Chaos Toolkit: any error that
 /// is not `ActivityFailed`).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
 pub(crate) struct Aborted {
     pub(crate) entry: Option<Entry>,
     pub(crate) message: String,
@@ -30,9 +32,9 @@ pub(crate) type Slot<'a> = Option<(&'a RefCell<Vec<Option<Value>>>, usize)>;
 impl Runner {
     /// Runs one step with its pauses: Chaos Toolkit's `execute_activity`.
     pub(super) async fn execute(&self, step: &Step, slot: Slot<'_>) -> Result<Entry, Aborted> {
-        let activity = self.model.resolve(step).map_err(|message| Aborted {
+        let activity = self.model.resolve(step).map_err(|error| Aborted {
             entry: None,
-            message,
+            message: error.to_string(),
         })?;
         let names = self.values.lookup(&activity.secrets());
         let skip = self.skips(activity);

@@ -13,7 +13,7 @@ use serde_json::{json, Map, Value};
 use super::Runner;
 use crate::configuration::substitute;
 use crate::journal::now_iso;
-use crate::model::{Activity, Step};
+use crate::model::{Activity, ModelError, Step};
 use crate::providers::Failure;
 use crate::{validate, Interruption};
 
@@ -38,7 +38,7 @@ pub(crate) struct Guard {
 }
 
 /// The safeguard probes of every safeguards control of the experiment.
-pub(crate) fn guards(experiment: &Value) -> Result<Vec<Guard>, String> {
+pub(crate) fn guards(experiment: &Value) -> Result<Vec<Guard>, ModelError> {
     validate::list(experiment.get("controls"))
         .filter(|control| control["provider"]["module"] == SAFEGUARDS_MODULE)
         .flat_map(|control| validate::list(control["provider"].pointer("/arguments/probes")))

@@ -7,6 +7,7 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
+use super::activity::Aborted;
 use super::{truthy, Runner};
 use crate::journal::empty_entry;
 use crate::model::{tolerance_probe, Activity};
@@ -64,7 +65,7 @@ impl Runner {
     /// The method with the hypothesis run alongside it, every `frequency`
     /// seconds, until the method ends (`during-method-only` and
     /// `continuously`).
-    pub(super) async fn method_with_hypothesis(&self) -> Result<(), String> {
+    pub(super) async fn method_with_hypothesis(&self) -> Result<(), Aborted> {
         let method_done = Cell::new(false);
         let wake = Notify::new();
         let method = async {

@@ -11,8 +11,9 @@ use futures::stream::{FuturesUnordered, StreamExt};
 
 impl Runner {
     /// The method: activities in order, background ones alongside, all
-    /// joined at the end. `Err` when an activity aborted the run.
-    pub(super) async fn method(&self) -> Result<(), String> {
+    /// joined at the end. `Err` when an activity aborted the run (its
+    /// entry is in the journal already).
+    pub(super) async fn method(&self) -> Result<(), Aborted> {
         let mut background = FuturesUnordered::new();
         let mut abort = None;
         for step in &self.model.method {
@@ -48,13 +49,16 @@ impl Runner {
     pub(super) fn record(
         &self,
         (slot, outcome): (usize, Result<Entry, Aborted>),
-        abort: &mut Option<String>,
+        abort: &mut Option<Aborted>,
     ) {
         let entry = match outcome {
             Ok(entry) => Some(entry),
-            Err(aborted) => {
-                abort.get_or_insert(aborted.message);
-                aborted.entry
+            Err(Aborted { entry, message }) => {
+                abort.get_or_insert(Aborted {
+                    entry: None,
+                    message,
+                });
+                entry
             }
         };
         self.method_runs.borrow_mut()[slot] = entry.map(|e| e.to_json());

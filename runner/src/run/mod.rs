@@ -124,7 +124,7 @@ impl Runner {
                 control.pushgateway_url.clone(),
                 &settings.configuration,
             )
-            .map_err(|e| invalid(e.to_string()))?;
+            .map_err(invalid)?;
             // Controls see every secret in Chaos Toolkit, so any scope may hold these.
             let scopes: Vec<String> = settings.secrets.keys().cloned().collect();
             let secrets = settings.lookup(&scopes);
@@ -386,8 +386,8 @@ fn entries(runs: &RefCell<Vec<Option<Value>>>) -> Vec<Value> {
 }
 
 /// A problem of the experiment itself, found before anything ran.
-fn invalid(problem: String) -> NotRun {
-    NotRun::Invalid(vec![problem])
+fn invalid(problem: impl std::fmt::Display) -> NotRun {
+    NotRun::Invalid(vec![problem.to_string()])
 }
 
 /// Python truthiness of a JSON value.

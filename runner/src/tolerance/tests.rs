@@ -463,9 +463,12 @@ fn validation() {
     assert!(validate(&json!({"type": "range", "range": [1]})).is_err());
     assert!(validate(&json!({"type": "regex", "pattern": "("})).is_err());
     assert!(validate(&json!({"type": "jsonpath", "path": "$$$["})).is_err());
-    assert!(validate(&json!({"type": "median"}))
-        .unwrap_err()
-        .contains("unsupported"));
+    let unsupported = validate(&json!({"type": "median"})).unwrap_err();
+    assert!(
+        matches!(&unsupported, ToleranceError::UnsupportedType(kind) if kind == "median"),
+        "{unsupported:?}"
+    );
+    assert!(unsupported.to_string().contains("unsupported"));
     assert!(validate(
         &json!({"type": "jsonpath", "path": "$.data.result[*].value[1]", "expect": "1"})
     )
