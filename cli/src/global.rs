@@ -13,6 +13,7 @@ use chaosprometheus_host::{
 };
 use clap::Args;
 
+use crate::bad_value::BadValue;
 use crate::output::Failure;
 
 #[derive(Args)]
@@ -208,14 +209,14 @@ pub fn credential(
         .map_err(|e| Failure::Usage(format!("{prefix}_BASIC_AUTH: {e}")))
 }
 
-pub fn parse_header(text: &str) -> Result<(String, String), String> {
+pub fn parse_header(text: &str) -> Result<(String, String), BadValue> {
     let (name, value) = text
         .split_once(':')
-        .ok_or_else(|| format!("'{text}' is not NAME: VALUE"))?;
+        .ok_or_else(|| BadValue::MissingColon(text.to_string()))?;
     Ok((name.trim().to_string(), value.trim().to_string()))
 }
 
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+pub fn parse_duration(text: &str) -> Result<Duration, BadValue> {
     if let Ok(seconds) = text.parse::<f64>() {
         if seconds > 0.0 && seconds.is_finite() {
             return Ok(Duration::from_secs_f64(seconds));
@@ -224,7 +225,7 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
     humantime::parse_duration(text)
         .ok()
         .filter(|d| !d.is_zero())
-        .ok_or_else(|| format!("'{text}' is not a positive duration such as 5s, 500ms or 1m"))
+        .ok_or_else(|| BadValue::Duration(text.to_string()))
 }
 
 /// Logs at debug level with `-v`, warnings otherwise, to stderr.

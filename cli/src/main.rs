@@ -1,6 +1,7 @@
 //! `chaosprom`: run the chaosprometheus probes, control and experiment
 //! files from a shell, through the sandboxed component.
 
+mod bad_value;
 mod commands;
 mod global;
 mod output;

@@ -17,6 +17,7 @@ use std::process::ExitCode;
 use chaosprometheus_host::{MeanKind, MeanWindow};
 use clap::Subcommand;
 
+use crate::bad_value::BadValue;
 use crate::global::GlobalOptions;
 use crate::output::Failure;
 
@@ -150,8 +151,8 @@ impl VarArgs {
     pub fn load(self) -> Result<serde_json::Map<String, serde_json::Value>, Failure> {
         let mut vars: serde_json::Map<_, _> = self.vars.into_iter().collect();
         if let Some(path) = &self.var_file {
-            let file =
-                chaosprometheus_runner::document::load(path).map_err(Failure::InvalidVarFile)?;
+            let file = chaosprometheus_runner::document::load(path)
+                .map_err(|e| Failure::InvalidVarFile(e.to_string()))?;
             if let Some(configuration) = file.get("configuration").and_then(|c| c.as_object()) {
                 for (key, value) in configuration {
                     vars.entry(key.clone()).or_insert_with(|| value.clone());
@@ -164,14 +165,15 @@ impl VarArgs {
 
 /// `--var key=value` or `--var key:type=value`, typed as the runner types
 /// configuration values.
-fn parse_var(text: &str) -> Result<(String, serde_json::Value), String> {
+fn parse_var(text: &str) -> Result<(String, serde_json::Value), BadValue> {
     let (name, value) = text
         .split_once('=')
-        .ok_or_else(|| format!("'{text}' is not KEY=VALUE"))?;
+        .ok_or_else(|| BadValue::MissingEquals(text.to_string()))?;
     let (key, kind) = name.split_once(':').unwrap_or((name, "str"));
     let value = chaosprometheus_runner::configuration::convert(
         serde_json::Value::String(value.to_string()),
         Some(kind),
-    )?;
+    )
+    .map_err(BadValue::VarType)?;
     Ok((key.to_string(), value))
 }

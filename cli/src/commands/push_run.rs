@@ -8,6 +8,7 @@ use std::time::Duration;
 use chaosprometheus_host::{ControlSettings, PushReport, RunStatus};
 use chaosprometheus_runner::document;
 
+use crate::bad_value::BadValue;
 use crate::global::{credential, parse_duration, GlobalOptions};
 use crate::output::{with_hint, Failure};
 
@@ -110,7 +111,7 @@ pub async fn run(global: &GlobalOptions, args: PushRunArgs) -> Result<ExitCode, 
     let experiment = match &args.experiment {
         Some(path) => {
             let experiment = document::load(path)
-                .map_err(|message| Failure::InvalidExperiment(vec![message]))?;
+                .map_err(|e| Failure::InvalidExperiment(vec![e.to_string()]))?;
             Some(document::with_dry_mode(experiment, None).to_string())
         }
         None => None,
@@ -173,8 +174,8 @@ fn describe(report: &PushReport) -> String {
     format!("pushed {} bytes in {tries}", report.bytes)
 }
 
-fn parse_pair(text: &str) -> Result<(String, String), String> {
+fn parse_pair(text: &str) -> Result<(String, String), BadValue> {
     text.split_once('=')
         .map(|(key, value)| (key.to_string(), value.to_string()))
-        .ok_or_else(|| format!("'{text}' is not KEY=VALUE"))
+        .ok_or_else(|| BadValue::MissingEquals(text.to_string()))
 }

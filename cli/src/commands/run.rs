@@ -8,6 +8,7 @@ use chaosprometheus_runner::{
     self as runner, Dry, HypothesisStrategy, Interruption, NotRun, RollbackStrategy, RunOptions,
 };
 
+use crate::bad_value::BadValue;
 use crate::commands::VarArgs;
 use crate::global::GlobalOptions;
 use crate::output::Failure;
@@ -88,17 +89,14 @@ enum DryArg {
 }
 
 /// Chaos Toolkit's strategies, with its old spelling `continously`.
-fn parse_hypothesis_strategy(text: &str) -> Result<HypothesisStrategy, String> {
-    HypothesisStrategy::parse(text).ok_or_else(|| {
-        "one of default, before-method-only, after-method-only, during-method-only, continuously"
-            .to_string()
-    })
+fn parse_hypothesis_strategy(text: &str) -> Result<HypothesisStrategy, BadValue> {
+    HypothesisStrategy::parse(text).ok_or(BadValue::HypothesisStrategy)
 }
 
-fn parse_frequency(text: &str) -> Result<f64, String> {
+fn parse_frequency(text: &str) -> Result<f64, BadValue> {
     match text.parse::<f64>() {
         Ok(seconds) if seconds.is_finite() && seconds >= 0.0 => Ok(seconds),
-        _ => Err("a number of seconds, 0 or more".into()),
+        _ => Err(BadValue::Seconds),
     }
 }
 
@@ -112,7 +110,7 @@ enum RollbackArg {
 
 pub async fn run(global: &GlobalOptions, args: RunArgs) -> Result<ExitCode, Failure> {
     let experiment = runner::document::load(&args.experiment)
-        .map_err(|message| Failure::InvalidExperiment(vec![message]))?;
+        .map_err(|e| Failure::InvalidExperiment(vec![e.to_string()]))?;
     let mut policy = global.transport_policy()?;
     policy.retry = args.retries.policy();
     let options = RunOptions {

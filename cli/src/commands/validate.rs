@@ -18,7 +18,7 @@ pub struct ValidateArgs {
 
 pub fn run(args: ValidateArgs) -> Result<(), Failure> {
     let experiment = runner::document::load(&args.experiment)
-        .map_err(|message| Failure::InvalidExperiment(vec![message]))?;
+        .map_err(|e| Failure::InvalidExperiment(vec![e.to_string()]))?;
     runner::validate(&experiment, &args.vars.load()?).map_err(Failure::InvalidExperiment)?;
     println!("{} is valid", args.experiment.display());
     Ok(())
