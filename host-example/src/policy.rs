@@ -387,6 +387,30 @@ mod tests {
     }
 
     #[test]
+    fn what_is_wrong_with_a_url_is_a_variant_a_caller_can_match() {
+        let unsupported = Authority::from_url("unix:///run/prometheus.sock").unwrap_err();
+        assert_eq!(
+            unsupported,
+            AuthorityError::UnsupportedScheme {
+                scheme: "unix".into(),
+                url: "unix:///run/prometheus.sock".into()
+            }
+        );
+        assert_eq!(
+            unsupported.to_string(),
+            "unsupported scheme 'unix' in 'unix:///run/prometheus.sock': use http or https"
+        );
+        assert!(matches!(
+            Authority::from_allow_host("a b"),
+            Err(AuthorityError::NotHostPort { text }) if text == "a b"
+        ));
+        assert_eq!(
+            Credential::basic_from("no-colon").unwrap_err(),
+            CredentialError::BasicNotUserPassword
+        );
+    }
+
+    #[test]
     fn allow_host_covers_both_schemes() {
         let with_port = Authority::from_allow_host("127.0.0.1:9091").unwrap();
         assert_eq!(

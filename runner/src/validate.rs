@@ -33,7 +33,7 @@ pub fn problems(experiment: &Value) -> Vec<String> {
         for probe in list(hypothesis.get("probes")) {
             let name = activity_name(probe);
             if let Err(problem) = check_activity(probe, &names, true) {
-                found.push(problem);
+                found.push(problem.to_string());
             }
             match probe.get("tolerance") {
                 None if probe.get("ref").is_none() => {
@@ -62,19 +62,19 @@ pub fn problems(experiment: &Value) -> Vec<String> {
     }
     for activity in list(experiment.get("method")) {
         if let Err(problem) = check_activity(activity, &names, true) {
-            found.push(problem);
+            found.push(problem.to_string());
         }
     }
     for activity in list(experiment.get("rollbacks")) {
         if let Err(problem) = check_activity(activity, &names, false) {
-            found.push(problem);
+            found.push(problem.to_string());
         }
     }
     for control in list(experiment.get("controls")) {
         if control["provider"]["module"] == SAFEGUARDS_MODULE {
             found.extend(check_safeguards(control, &names));
         } else if let Err(problem) = check_control(control) {
-            found.push(problem);
+            found.push(problem.to_string());
         }
     }
     found
@@ -190,39 +190,105 @@ fn activity_name(activity: &Value) -> String {
         .to_string()
 }
 
-fn check_activity(activity: &Value, names: &[String], refs_allowed: bool) -> Result<(), String> {
+/// What is wrong with an activity or a control, as `chaosprom validate`
+/// names it.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum Problem {
+    #[error("an empty activity is no activity")]
+    EmptyActivity,
+    #[error("a ref must be a non-empty string")]
+    BadRef,
+    #[error("the activity referenced as '{0}' is not in the experiment")]
+    UnknownRef(String),
+    #[error("an activity needs a name")]
+    Unnamed,
+    #[error("activity '{name}': {problem}")]
+    Activity {
+        name: String,
+        problem: ActivityProblem,
+    },
+    #[error("a control needs a name")]
+    UnnamedControl,
+    #[error("control '{0}' needs a provider")]
+    ControlWithoutProvider(String),
+    #[error(
+        "control '{name}': the module '{module}' cannot run here; chaosprom runs the {} control",
+        CONTROL_MODULE
+    )]
+    ControlModule { name: String, module: String },
+    /// The control's arguments, in the runner's words.
+    #[error("control '{name}': {problem}")]
+    ControlArguments { name: String, problem: String },
+}
+
+/// What is wrong inside a named activity.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum ActivityProblem {
+    #[error("'{0}' is not an activity type (probe or action)")]
+    UnknownType(String),
+    #[error("an activity needs a type (probe or action)")]
+    NoType,
+    #[error("background must be true or false")]
+    Background,
+    #[error("the {0} pause must be a number of seconds or a ${{placeholder}}")]
+    Pause(String),
+    #[error("an activity needs a provider")]
+    NoProvider,
+    #[error(
+        "the Python module '{0}' cannot run here; chaosprom runs {probes} probes and process and http activities",
+        probes = PROBES_MODULE
+    )]
+    Module(String),
+    /// The probe's arguments, in the runner's words.
+    #[error("{0}")]
+    Arguments(String),
+    #[error("a process activity needs a path")]
+    NoPath,
+    #[error("the program '{0}' cannot be found")]
+    ProgramNotFound(String),
+    #[error("an http activity needs a url")]
+    NoUrl,
+    #[error("http headers must be a mapping")]
+    Headers,
+    #[error("unknown provider type '{0}' (python, process or http)")]
+    UnknownProvider(String),
+    #[error("a provider needs a type")]
+    NoProviderType,
+}
+
+fn check_activity(activity: &Value, names: &[String], refs_allowed: bool) -> Result<(), Problem> {
     let Some(object) = activity.as_object().filter(|o| !o.is_empty()) else {
-        return Err("an empty activity is no activity".into());
+        return Err(Problem::EmptyActivity);
     };
     if let Some(reference) = object.get("ref") {
         let reference = reference
             .as_str()
             .filter(|r| !r.is_empty())
-            .ok_or("a ref must be a non-empty string")?;
+            .ok_or(Problem::BadRef)?;
         if refs_allowed && !names.iter().any(|n| n == reference) {
-            return Err(format!(
-                "the activity referenced as '{reference}' is not in the experiment"
-            ));
+            return Err(Problem::UnknownRef(reference.to_string()));
         }
         return Ok(());
     }
     let name = object
         .get("name")
         .and_then(Value::as_str)
-        .ok_or("an activity needs a name")?;
-    let fail = |problem: String| Err(format!("activity '{name}': {problem}"));
+        .ok_or(Problem::Unnamed)?;
+    check_named_activity(object).map_err(|problem| Problem::Activity {
+        name: name.to_string(),
+        problem,
+    })
+}
+
+fn check_named_activity(object: &Map<String, Value>) -> Result<(), ActivityProblem> {
     match object.get("type").and_then(Value::as_str) {
         Some("probe") | Some("action") => {}
-        Some(other) if other != "probe" => {
-            return fail(format!(
-                "'{other}' is not an activity type (probe or action)"
-            ))
-        }
-        _ => return fail("an activity needs a type (probe or action)".into()),
+        Some(other) => return Err(ActivityProblem::UnknownType(other.to_string())),
+        None => return Err(ActivityProblem::NoType),
     }
     if let Some(background) = object.get("background") {
         if !background.is_boolean() {
-            return fail("background must be true or false".into());
+            return Err(ActivityProblem::Background);
         }
     }
     if let Some(pauses) = object.get("pauses").and_then(Value::as_object) {
@@ -231,14 +297,12 @@ fn check_activity(activity: &Value, names: &[String], refs_allowed: bool) -> Res
                 .as_str()
                 .is_some_and(|p| p.starts_with("${") && p.ends_with('}'));
             if !pause.is_number() && !placeholder {
-                return fail(format!(
-                    "the {when} pause must be a number of seconds or a ${{placeholder}}"
-                ));
+                return Err(ActivityProblem::Pause(when.clone()));
             }
         }
     }
     let Some(provider) = object.get("provider").and_then(Value::as_object) else {
-        return fail("an activity needs a provider".into());
+        return Err(ActivityProblem::NoProvider);
     };
     match provider.get("type").and_then(Value::as_str) {
         Some("python") => {
@@ -251,59 +315,57 @@ fn check_activity(activity: &Value, names: &[String], refs_allowed: bool) -> Res
                 .and_then(Value::as_str)
                 .unwrap_or_default();
             if module != PROBES_MODULE {
-                return fail(format!(
-                    "the Python module '{module}' cannot run here; chaosprom runs {PROBES_MODULE} probes and process and http activities"
-                ));
+                return Err(ActivityProblem::Module(module.to_string()));
             }
             let empty = Map::new();
             let args = provider
                 .get("arguments")
                 .and_then(Value::as_object)
                 .unwrap_or(&empty);
-            prometheus::check_signature(func, args).or_else(fail)
+            prometheus::check_signature(func, args).map_err(ActivityProblem::Arguments)
         }
         Some("process") => {
-            let path = provider.get("path").and_then(Value::as_str).ok_or(format!(
-                "activity '{name}': a process activity needs a path"
-            ))?;
+            let path = provider
+                .get("path")
+                .and_then(Value::as_str)
+                .ok_or(ActivityProblem::NoPath)?;
             if find_program(path).is_none() {
-                return fail(format!("the program '{path}' cannot be found"));
+                return Err(ActivityProblem::ProgramNotFound(path.to_string()));
             }
             Ok(())
         }
         Some("http") => {
             if !provider.get("url").is_some_and(Value::is_string) {
-                return fail("an http activity needs a url".into());
+                return Err(ActivityProblem::NoUrl);
             }
             if provider.get("headers").is_some_and(|h| !h.is_object()) {
-                return fail("http headers must be a mapping".into());
+                return Err(ActivityProblem::Headers);
             }
             Ok(())
         }
-        Some(other) => fail(format!(
-            "unknown provider type '{other}' (python, process or http)"
-        )),
-        None => fail("a provider needs a type".into()),
+        Some(other) => Err(ActivityProblem::UnknownProvider(other.to_string())),
+        None => Err(ActivityProblem::NoProviderType),
     }
 }
 
-fn check_control(control: &Value) -> Result<(), String> {
+fn check_control(control: &Value) -> Result<(), Problem> {
     let name = control
         .get("name")
         .and_then(Value::as_str)
-        .ok_or("a control needs a name")?;
+        .ok_or(Problem::UnnamedControl)?;
     let provider = control
         .get("provider")
         .and_then(Value::as_object)
-        .ok_or(format!("control '{name}' needs a provider"))?;
+        .ok_or_else(|| Problem::ControlWithoutProvider(name.to_string()))?;
     let module = provider
         .get("module")
         .and_then(Value::as_str)
         .unwrap_or_default();
     if provider.get("type").and_then(Value::as_str) != Some("python") || module != CONTROL_MODULE {
-        return Err(format!(
-            "control '{name}': the module '{module}' cannot run here; chaosprom runs the {CONTROL_MODULE} control"
-        ));
+        return Err(Problem::ControlModule {
+            name: name.to_string(),
+            module: module.to_string(),
+        });
     }
     let empty = Map::new();
     let args = provider
@@ -311,8 +373,11 @@ fn check_control(control: &Value) -> Result<(), String> {
         .and_then(Value::as_object)
         .unwrap_or(&empty);
     prometheus::control_settings(args)
-        .map(|_| ())
-        .map_err(|e| format!("control '{name}': {e}"))
+        .map(drop)
+        .map_err(|problem| Problem::ControlArguments {
+            name: name.to_string(),
+            problem,
+        })
 }
 
 #[cfg(test)]
