@@ -3,7 +3,8 @@
 //! kubectl). clap's `global = true` would offer them to every subcommand,
 //! `push-run` and `validate` included, so the top level parses its own copy
 //! and this folds it into the subcommand's: an option after the subcommand
-//! wins, then one before it, then the environment and the default.
+//! wins (a repeatable one's values replace those before it), then one
+//! before it, then the environment and the default.
 
 use clap::parser::ValueSource;
 use clap::ArgMatches;
@@ -60,7 +61,7 @@ impl Command {
 
         let bearer = before.prometheus_bearer_token_file;
         let basic = before.prometheus_basic_auth_file;
-        let mut headers = before.prometheus_headers;
+        let headers = before.prometheus_headers;
         match self.prometheus_options() {
             Some(after) => {
                 if let (Some(url), false) = (url, typed_after) {
@@ -70,8 +71,11 @@ impl Command {
                     after.prometheus_bearer_token_file.take().or(bearer);
                 after.prometheus_basic_auth_file =
                     after.prometheus_basic_auth_file.take().or(basic);
-                headers.append(&mut after.prometheus_headers);
-                after.prometheus_headers = headers;
+                // As clap does with a repeatable global option: the values
+                // after the subcommand replace those before it.
+                if after.prometheus_headers.is_empty() {
+                    after.prometheus_headers = headers;
+                }
             }
             None => {
                 let given = [

@@ -194,7 +194,7 @@ fn a_prometheus_option_after_the_subcommand_wins_and_one_before_it_beats_the_env
 }
 
 #[test]
-fn headers_and_credentials_before_the_subcommand_reach_prometheus_with_those_after_it() {
+fn headers_and_credentials_before_the_subcommand_reach_prometheus_unless_replaced_after_it() {
     let server = FakeServer::answering(
         200,
         "application/json",
@@ -204,35 +204,41 @@ fn headers_and_credentials_before_the_subcommand_reach_prometheus_with_those_aft
     let dir = tempfile::tempdir().unwrap();
     let token = dir.path().join("token");
     std::fs::write(&token, "before-token\n").unwrap();
-    let run = chaosprom(
-        cache.path(),
-        &[
-            "--prometheus-header",
-            "X-Scope-OrgID: t1",
-            "--prometheus-bearer-token-file",
-            token.to_str().unwrap(),
-            "query-value",
-            "4",
-            "--prometheus-url",
-            &server.url,
-            "--prometheus-header",
-            "X-Extra: after",
-        ],
-    );
-    assert_eq!(
-        (run.status, run.stdout.as_str()),
-        (0, "4\n"),
-        "{}",
-        run.stderr
-    );
-    let headers = server.received()[0].headers.to_ascii_lowercase();
-    for header in [
-        "authorization: bearer before-token",
-        "x-scope-orgid: t1",
-        "x-extra: after",
+    let token = token.to_str().unwrap();
+    let before = [
+        "--prometheus-header",
+        "X-Scope-OrgID: t1",
+        "--prometheus-bearer-token-file",
+        token,
+    ];
+    let command = ["query-value", "4", "--prometheus-url", &server.url];
+    let replaced = ["--prometheus-header", "X-Scope-OrgID: t2"];
+    for args in [
+        [&before[..], &command].concat(),
+        [&before[..], &command, &replaced].concat(),
     ] {
-        assert!(headers.contains(header), "no {header} in:\n{headers}");
+        let run = chaosprom(cache.path(), &args);
+        assert_eq!(
+            (run.status, run.stdout.as_str()),
+            (0, "4\n"),
+            "{}",
+            run.stderr
+        );
     }
+    let received = server.received();
+    let headers: Vec<String> = received
+        .iter()
+        .map(|r| r.headers.to_ascii_lowercase())
+        .collect();
+    assert_eq!(headers.len(), 2, "{headers:?}");
+    for (sent, tenant) in headers.iter().zip(["t1", "t2"]) {
+        assert!(
+            sent.contains("authorization: bearer before-token"),
+            "{sent}"
+        );
+        assert!(sent.contains(&format!("x-scope-orgid: {tenant}")), "{sent}");
+    }
+    assert!(!headers[1].contains("x-scope-orgid: t1"), "{}", headers[1]);
 }
 
 #[test]
