@@ -8,7 +8,7 @@ use std::process::Command;
 use harness::fake::{FakeServer, Reply};
 use harness::servers::Prometheus;
 
-use crate::cli::chaosprom;
+use crate::cli::{chaosprom, scalar_server};
 
 const PROMETHEUS_ONLY: [&str; 6] = [
     "--prometheus-url",
@@ -17,6 +17,17 @@ const PROMETHEUS_ONLY: [&str; 6] = [
     "--prometheus-header",
     "--retries",
     "--retry-budget",
+];
+
+/// A `push-run` with everything it needs but a Pushgateway.
+const PUSH_RUN: [&str; 7] = [
+    "push-run",
+    "--experiment-ref",
+    "r",
+    "--status",
+    "completed",
+    "--duration",
+    "1",
 ];
 
 /// `chaosprom SUBCOMMAND --help`.
@@ -85,13 +96,12 @@ fn push_run_and_validate_offer_no_prometheus_option() {
         }
     }
     let cache = tempfile::tempdir().unwrap();
-    let push = ["push-run", "--experiment-ref", "r", "--status", "completed"];
     for extra in [
         ["--prometheus-url", "http://127.0.0.1:9090"],
         ["--retries", "2"],
         ["--prometheus-header", "X-Scope-OrgID: t1"],
     ] {
-        let args = [&push[..], &["--duration", "1"], &extra[..]].concat();
+        let args = [&PUSH_RUN[..], &extra[..]].concat();
         let run = chaosprom(cache.path(), &args);
         assert_eq!(run.status, 2, "{args:?}: {}", run.stderr);
         assert!(
@@ -195,11 +205,7 @@ fn a_prometheus_option_after_the_subcommand_wins_and_one_before_it_beats_the_env
 
 #[test]
 fn headers_and_credentials_before_the_subcommand_reach_prometheus_unless_replaced_after_it() {
-    let server = FakeServer::answering(
-        200,
-        "application/json",
-        r#"{"status":"success","data":{"resultType":"scalar","result":[1,"4"]}}"#,
-    );
+    let server = scalar_server("4");
     let cache = tempfile::tempdir().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let token = dir.path().join("token");
@@ -254,15 +260,7 @@ fn a_command_that_takes_no_prometheus_option_refuses_it_before_the_subcommand_to
     let experiment = experiment.to_str().unwrap();
     let journal = dir.path().join("journal.json");
     let journal = journal.to_str().unwrap();
-    let push = [
-        "push-run",
-        "--experiment-ref",
-        "r",
-        "--status",
-        "completed",
-        "--duration",
-        "1",
-    ];
+    let push = PUSH_RUN;
     let cases: [(&[&str], &[&str], &str); 5] = [
         (
             &["--prometheus-url", "http://127.0.0.1:9090"],
@@ -348,17 +346,7 @@ fn an_unsupported_scheme_says_http_or_https_is_needed() {
             "error: invalid --prometheus-url: unsupported scheme 'unix' in 'unix:///x': use http or https",
         ),
         (
-            vec![
-                "push-run",
-                "--experiment-ref",
-                "r",
-                "--status",
-                "completed",
-                "--duration",
-                "1",
-                "--pushgateway-url",
-                "ftp://gateway:21",
-            ],
+            [&PUSH_RUN[..], &["--pushgateway-url", "ftp://gateway:21"]].concat(),
             "error: invalid --pushgateway-url: unsupported scheme 'ftp' in 'ftp://gateway:21': use http or https",
         ),
     ] {
@@ -401,19 +389,11 @@ fn push_run_takes_the_global_request_timeout() {
     let run = chaosprom(
         cache.path(),
         &[
-            "--request-timeout",
-            "200ms",
-            "push-run",
-            "--experiment-ref",
-            "r",
-            "--status",
-            "completed",
-            "--duration",
-            "1",
-            "--pushgateway-url",
-            &silent.url,
-            "--strict",
-        ],
+            &["--request-timeout", "200ms"][..],
+            &PUSH_RUN,
+            &["--pushgateway-url", &silent.url, "--strict"],
+        ]
+        .concat(),
     );
     assert_eq!(run.status, 1, "{}", run.stderr);
     assert!(
