@@ -1,8 +1,8 @@
 """The bare component, unmodified, in another runtime: the `wasmtime` package
 from PyPI loads target/guest/chaosprometheus.wasm (the component the host
 embeds) with its own WASI and wasi:http (`Linker.add_wasip2`, `Linker.add_wasi_http`). This host has no
-allow-list, no credentials of its own and no limits: see the README's
-Embedding section. Run by scripts/test.sh with target/wasmtime-py-venv's
+allow-list, no credentials of its own and no limits: see
+docs/embedding.md. Run by scripts/test.sh with target/wasmtime-py-venv's
 Python (scripts/setup.sh makes it)."""
 import json
 import sys

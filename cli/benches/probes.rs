@@ -1,6 +1,6 @@
 //! `cargo bench -p chaosprometheus-cli`: what a probe costs, measured
 //! against a real Prometheus on 127.0.0.1, next to curl doing the same GET.
-//! Read the figures against the Python extension's in the README.
+//! Read the figures against the Python extension's in docs/speed.md.
 //!
 //! After `--`: `--url URL` measures that Prometheus instead of starting one,
 //! `--query PROMQL` and `--calls N` change what is measured, and `--json`

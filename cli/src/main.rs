@@ -9,11 +9,12 @@ mod prometheus;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 
 use commands::Command;
 use global::GlobalOptions;
 use output::Failure;
+use prometheus::PrometheusOptions;
 
 const AFTER_HELP: &str = "\
 Time expressions (--when, --start, --end):
@@ -30,6 +31,11 @@ Sandbox:
   refused before a connection is made. Each call is capped at 256 MiB of
   memory, 20e9 fuel units of CPU and 120 s of wall-clock time.
 
+Options:
+  The Prometheus and the global options go before or after the subcommand
+  (one after it wins). The Prometheus options are for the commands that
+  query Prometheus; run takes only --retries and --retry-budget of them.
+
 Exit status:
   0  success: the answer is on stdout
   1  the probe failed: one line on stderr, 'error[KIND]: what happened'
@@ -39,6 +45,10 @@ Exit status:
 #[derive(Parser)]
 #[command(name = "chaosprom", version, after_help = AFTER_HELP)]
 struct Cli {
+    /// Also accepted before the subcommand; folded into its own by
+    /// [`Command::take_options_before`].
+    #[command(flatten)]
+    prometheus: PrometheusOptions,
     #[command(flatten)]
     global: GlobalOptions,
     #[command(subcommand)]
@@ -46,13 +56,25 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
-    global::init_logging(cli.global.verbose);
+    // The matches too, not just `Cli::parse()`: folding the options before
+    // the subcommand needs to know which were typed.
+    let matches = Cli::command().get_matches();
+    let Cli {
+        prometheus,
+        global,
+        mut command,
+    } = Cli::from_arg_matches(&matches)
+        .map_err(|error| error.format(&mut Cli::command()))
+        .unwrap_or_else(|error| error.exit());
+    global::init_logging(global.verbose);
+    if let Err(failure) = command.take_options_before(prometheus, &matches) {
+        return failure.report();
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build();
     let outcome = match runtime {
-        Ok(runtime) => runtime.block_on(cli.command.run(&cli.global)),
+        Ok(runtime) => runtime.block_on(command.run(&global)),
         Err(error) => Err(Failure::Host(format!(
             "cannot start the async runtime: {error}"
         ))),

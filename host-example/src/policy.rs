@@ -218,7 +218,7 @@ impl fmt::Debug for Injection {
 }
 
 /// What the component may reach, and what the host adds on its way there.
-/// Built from the configuration; shown by `chaosprom --help` and the README.
+/// Built from the configuration; shown by `chaosprom --help` and docs/security-model.md.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct OutboundPolicy {
     pub allowed: Vec<Authority>,

@@ -4,7 +4,7 @@
 //! `chaosprometheus.probes` activities and the `chaosprometheus.metrics`
 //! control go to the sandboxed component; `process` and `http` activities
 //! are run by the host. The semantics follow chaostoolkit-lib 1.44 (see
-//! the README for what is and is not supported).
+//! docs/experiment-runner.md for what is and is not supported).
 
 pub mod configuration;
 mod credentials;

@@ -1,8 +1,8 @@
 // The bare component, unmodified, in another runtime: `jco transpile` turns
 // target/guest/.../chaosprometheus.wasm into JavaScript that runs on
 // @bytecodealliance/preview2-shim's WASI and wasi:http. This host has no
-// allow-list, no credentials of its own and no limits: see the README's
-// Embedding section.
+// allow-list, no credentials of its own and no limits: see
+// docs/embedding.md.
 import assert from 'node:assert/strict'
 import { rmSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'

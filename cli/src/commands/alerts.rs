@@ -36,7 +36,7 @@ pub struct AlertsArgs {
     #[arg(long, value_name = "STATE", default_value = "any", value_parser = ["pending", "firing", "any"])]
     state: String,
     #[command(flatten)]
-    prometheus: PrometheusOptions,
+    pub(super) prometheus: PrometheusOptions,
 }
 
 pub async fn run(global: &GlobalOptions, args: AlertsArgs) -> Result<(), Failure> {

@@ -26,7 +26,7 @@ pub struct ComputeMeanArgs {
     #[command(flatten)]
     window: MeanWindowArgs,
     #[command(flatten)]
-    prometheus: PrometheusOptions,
+    pub(super) prometheus: PrometheusOptions,
 }
 
 pub async fn run(global: &GlobalOptions, args: ComputeMeanArgs) -> Result<(), Failure> {

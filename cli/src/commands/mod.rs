@@ -1,10 +1,12 @@
 //! The subcommands, one module each (its arguments and its handler), their
 //! list and dispatch, and the arguments several of them share. A new
-//! subcommand is a file, a `mod` line, a variant and a match arm here.
+//! subcommand is a file, a `mod` line, a variant and a match arm here, and
+//! one in `options_before.rs` saying whether it queries Prometheus.
 
 mod alerts;
 mod compute_mean;
 mod nodes_cpu_usage_mean;
+mod options_before;
 mod push_run;
 mod query;
 mod query_range;

@@ -13,7 +13,7 @@ pub struct NodesCpuUsageMeanArgs {
     #[command(flatten)]
     window: MeanWindowArgs,
     #[command(flatten)]
-    prometheus: PrometheusOptions,
+    pub(super) prometheus: PrometheusOptions,
 }
 
 pub async fn run(global: &GlobalOptions, args: NodesCpuUsageMeanArgs) -> Result<(), Failure> {

@@ -11,7 +11,7 @@ pub struct QueryArgs {
     #[command(flatten)]
     instant: InstantArgs,
     #[command(flatten)]
-    prometheus: PrometheusOptions,
+    pub(super) prometheus: PrometheusOptions,
 }
 
 pub async fn run(global: &GlobalOptions, args: QueryArgs) -> Result<(), Failure> {

@@ -26,7 +26,7 @@ pub struct QueryRangeArgs {
     #[arg(long, value_name = "DUR")]
     timeout: Option<String>,
     #[command(flatten)]
-    prometheus: PrometheusOptions,
+    pub(super) prometheus: PrometheusOptions,
 }
 
 pub async fn run(global: &GlobalOptions, args: QueryRangeArgs) -> Result<(), Failure> {

@@ -15,7 +15,7 @@ pub struct QueryValueArgs {
     #[arg(long, value_name = "NUMBER", allow_hyphen_values = true)]
     default: Option<f64>,
     #[command(flatten)]
-    prometheus: PrometheusOptions,
+    pub(super) prometheus: PrometheusOptions,
 }
 
 pub async fn run(global: &GlobalOptions, args: QueryValueArgs) -> Result<(), Failure> {

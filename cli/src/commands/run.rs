@@ -77,7 +77,7 @@ pub struct RunArgs {
     #[command(flatten)]
     vars: VarArgs,
     #[command(flatten)]
-    retries: QueryRetries,
+    pub(super) retries: QueryRetries,
 }
 
 #[derive(Clone, Copy, clap::ValueEnum)]

@@ -356,15 +356,20 @@ fn another_component_file_can_be_loaded() {
     );
 }
 
+/// A server that answers every query with the scalar `value` and records
+/// what it was sent (its headers, say), which a real Prometheus does not.
+pub(crate) fn scalar_server(value: &str) -> FakeServer {
+    let body = format!(
+        r#"{{"status":"success","data":{{"resultType":"scalar","result":[1,"{value}"]}}}}"#
+    );
+    FakeServer::answering(200, "application/json", body)
+}
+
 pub(crate) const SENTINEL: &str = "sentinel-7f3a9c2e-do-not-print";
 
 #[test]
 fn credentials_from_files_and_the_environment_reach_the_server_and_nothing_else() {
-    let server = FakeServer::answering(
-        200,
-        "application/json",
-        r#"{"status":"success","data":{"resultType":"scalar","result":[1,"1"]}}"#,
-    );
+    let server = scalar_server("1");
     let cache = tempfile::tempdir().unwrap();
     let token = cache.path().join("token");
     std::fs::write(&token, format!("{SENTINEL}\n")).unwrap();

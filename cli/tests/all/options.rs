@@ -1,11 +1,14 @@
 //! Which options each subcommand offers and where `--help` shows them: its
 //! own first, then the Prometheus options where it queries Prometheus, then
-//! the global ones; and what a wrong base URL is told.
+//! the global ones; that both kinds may also come before the subcommand;
+//! and what a wrong base URL is told.
+
+use std::process::Command;
 
 use harness::fake::{FakeServer, Reply};
 use harness::servers::Prometheus;
 
-use crate::cli::chaosprom;
+use crate::cli::{chaosprom, scalar_server};
 
 const PROMETHEUS_ONLY: [&str; 6] = [
     "--prometheus-url",
@@ -14,6 +17,17 @@ const PROMETHEUS_ONLY: [&str; 6] = [
     "--prometheus-header",
     "--retries",
     "--retry-budget",
+];
+
+/// A `push-run` with everything it needs but a Pushgateway.
+const PUSH_RUN: [&str; 7] = [
+    "push-run",
+    "--experiment-ref",
+    "r",
+    "--status",
+    "completed",
+    "--duration",
+    "1",
 ];
 
 /// `chaosprom SUBCOMMAND --help`.
@@ -82,13 +96,12 @@ fn push_run_and_validate_offer_no_prometheus_option() {
         }
     }
     let cache = tempfile::tempdir().unwrap();
-    let push = ["push-run", "--experiment-ref", "r", "--status", "completed"];
     for extra in [
         ["--prometheus-url", "http://127.0.0.1:9090"],
         ["--retries", "2"],
         ["--prometheus-header", "X-Scope-OrgID: t1"],
     ] {
-        let args = [&push[..], &["--duration", "1"], &extra[..]].concat();
+        let args = [&PUSH_RUN[..], &extra[..]].concat();
         let run = chaosprom(cache.path(), &args);
         assert_eq!(run.status, 2, "{args:?}: {}", run.stderr);
         assert!(
@@ -101,23 +114,222 @@ fn push_run_and_validate_offer_no_prometheus_option() {
 }
 
 #[test]
-fn prometheus_options_follow_the_subcommand_and_global_ones_go_anywhere() {
+fn prometheus_and_global_options_give_the_same_answer_before_or_after_the_subcommand() {
     let prometheus = Prometheus::start();
     let cache = tempfile::tempdir().unwrap();
     let url = prometheus.url.as_str();
-    let before = chaosprom(cache.path(), &["--prometheus-url", url, "query", "1"]);
-    assert_eq!(before.status, 2);
-    assert!(
-        before.stderr.contains("'query --prometheus-url' exists"),
-        "clap points to where it goes: {}",
-        before.stderr
+    let prometheus_options = ["--prometheus-url", url, "--retries", "2"];
+    let global_options = ["--connect-timeout", "5s", "--request-timeout", "20s"];
+    // `query` answers JSON stamped with the evaluation time: its value is
+    // what must agree. `query-value` prints the number alone.
+    let value = |stdout: &str| match serde_json::from_str::<serde_json::Value>(stdout) {
+        Ok(json) if json.get("data").is_some() => json["data"]["result"][1].to_string(),
+        _ => stdout.to_string(),
+    };
+    let cases = [(["query-value", "4"], "4\n"), (["query", "2*3"], "\"6\"")];
+    for (command, expected) in cases {
+        for args in [
+            [&command[..], &prometheus_options, &global_options].concat(),
+            [&prometheus_options[..], &global_options, &command].concat(),
+            [&global_options[..], &command, &prometheus_options].concat(),
+            [&prometheus_options[..], &command, &global_options].concat(),
+        ] {
+            let run = chaosprom(cache.path(), &args);
+            assert_eq!(run.status, 0, "{args:?}: {}", run.stderr);
+            assert_eq!(value(&run.stdout), expected, "{args:?}");
+        }
+    }
+}
+
+#[test]
+fn a_prometheus_option_after_the_subcommand_wins_and_one_before_it_beats_the_environment() {
+    let prometheus = Prometheus::start();
+    let cache = tempfile::tempdir().unwrap();
+    let url = prometheus.url.as_str();
+    // Nothing listens on port 1: a command that used it fails.
+    let unused = "http://127.0.0.1:1";
+    let once = ["--retries", "1"];
+    let after_wins = [
+        &once[..],
+        &[
+            "--prometheus-url",
+            unused,
+            "query-value",
+            "4",
+            "--prometheus-url",
+            url,
+        ],
+    ]
+    .concat();
+    let run = chaosprom(cache.path(), &after_wins);
+    assert_eq!(
+        (run.status, run.stdout.as_str()),
+        (0, "4\n"),
+        "{}",
+        run.stderr
     );
+    let after_still_wins = [
+        &once[..],
+        &[
+            "--prometheus-url",
+            url,
+            "query-value",
+            "4",
+            "--prometheus-url",
+            unused,
+        ],
+    ]
+    .concat();
+    let run = chaosprom(cache.path(), &after_still_wins);
+    assert_eq!(run.status, 1, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .starts_with("error[transport/connection-refused]"),
+        "{}",
+        run.stderr
+    );
+
+    let output = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+        .args(["--prometheus-url", url, "query-value", "4"])
+        .env("CHAOSPROM_CACHE_DIR", cache.path())
+        .env("CHAOSPROM_PROMETHEUS_URL", unused)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "4\n",
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn headers_and_credentials_before_the_subcommand_reach_prometheus_unless_replaced_after_it() {
+    let server = scalar_server("4");
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let token = dir.path().join("token");
+    std::fs::write(&token, "before-token\n").unwrap();
+    let token = token.to_str().unwrap();
+    let before = [
+        "--prometheus-header",
+        "X-Scope-OrgID: t1",
+        "--prometheus-bearer-token-file",
+        token,
+    ];
+    let command = ["query-value", "4", "--prometheus-url", &server.url];
+    let replaced = ["--prometheus-header", "X-Scope-OrgID: t2"];
     for args in [
-        ["--no-cache", "query-value", "4", "--prometheus-url", url],
-        ["query-value", "4", "--no-cache", "--prometheus-url", url],
+        [&before[..], &command].concat(),
+        [&before[..], &command, &replaced].concat(),
     ] {
         let run = chaosprom(cache.path(), &args);
-        assert_eq!((run.status, run.stdout.as_str()), (0, "4\n"), "{args:?}");
+        assert_eq!(
+            (run.status, run.stdout.as_str()),
+            (0, "4\n"),
+            "{}",
+            run.stderr
+        );
+    }
+    let received = server.received();
+    let headers: Vec<String> = received
+        .iter()
+        .map(|r| r.headers.to_ascii_lowercase())
+        .collect();
+    assert_eq!(headers.len(), 2, "{headers:?}");
+    for (sent, tenant) in headers.iter().zip(["t1", "t2"]) {
+        assert!(
+            sent.contains("authorization: bearer before-token"),
+            "{sent}"
+        );
+        assert!(sent.contains(&format!("x-scope-orgid: {tenant}")), "{sent}");
+    }
+    assert!(!headers[1].contains("x-scope-orgid: t1"), "{}", headers[1]);
+}
+
+#[test]
+fn a_command_that_takes_no_prometheus_option_refuses_it_before_the_subcommand_too() {
+    let cache = tempfile::tempdir().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let experiment = dir.path().join("experiment.json");
+    std::fs::write(
+        &experiment,
+        r#"{"title": "t", "description": "d", "method": []}"#,
+    )
+    .unwrap();
+    let experiment = experiment.to_str().unwrap();
+    let journal = dir.path().join("journal.json");
+    let journal = journal.to_str().unwrap();
+    let push = PUSH_RUN;
+    let cases: [(&[&str], &[&str], &str); 5] = [
+        (
+            &["--prometheus-url", "http://127.0.0.1:9090"],
+            &push,
+            "push-run takes no --prometheus-url",
+        ),
+        (&["--retries", "2"], &push, "push-run takes no --retries"),
+        (
+            &["--prometheus-header", "X-Scope-OrgID: t1"],
+            &["validate", experiment],
+            "validate takes no --prometheus-header",
+        ),
+        (
+            &["--retry-budget", "5s"],
+            &["validate", experiment],
+            "validate takes no --retry-budget",
+        ),
+        (
+            &["--prometheus-url", "http://127.0.0.1:9090"],
+            &["run", experiment, "--journal-path", journal],
+            "run takes no --prometheus-url: the experiment names its Prometheus",
+        ),
+    ];
+    for (before, command, message) in cases {
+        let args = [before, command].concat();
+        let run = chaosprom(cache.path(), &args);
+        assert_eq!(run.status, 2, "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.starts_with(&format!("error: {message}")),
+            "{args:?}: {}",
+            run.stderr
+        );
+    }
+    // run takes the retries, wherever they stand.
+    for args in [
+        [
+            "--retries",
+            "2",
+            "run",
+            experiment,
+            "--journal-path",
+            journal,
+        ],
+        [
+            "run",
+            experiment,
+            "--journal-path",
+            journal,
+            "--retries",
+            "2",
+        ],
+    ] {
+        let run = chaosprom(cache.path(), &args);
+        assert_eq!(run.status, 0, "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn the_top_level_help_shows_the_prometheus_options_then_the_global_ones() {
+    let cache = tempfile::tempdir().unwrap();
+    let run = chaosprom(cache.path(), &["--help"]);
+    assert_eq!(run.status, 0, "{}", run.stderr);
+    let text = run.stdout;
+    let prometheus = at(&text, "\nPrometheus options:\n");
+    let global = at(&text, "\nGlobal options:\n");
+    assert!(prometheus < global, "{text}");
+    for option in PROMETHEUS_ONLY {
+        let found = at(&text, option);
+        assert!(prometheus < found && found < global, "{option}:\n{text}");
     }
 }
 
@@ -134,17 +346,7 @@ fn an_unsupported_scheme_says_http_or_https_is_needed() {
             "error: invalid --prometheus-url: unsupported scheme 'unix' in 'unix:///x': use http or https",
         ),
         (
-            vec![
-                "push-run",
-                "--experiment-ref",
-                "r",
-                "--status",
-                "completed",
-                "--duration",
-                "1",
-                "--pushgateway-url",
-                "ftp://gateway:21",
-            ],
+            [&PUSH_RUN[..], &["--pushgateway-url", "ftp://gateway:21"]].concat(),
             "error: invalid --pushgateway-url: unsupported scheme 'ftp' in 'ftp://gateway:21': use http or https",
         ),
     ] {
@@ -187,19 +389,11 @@ fn push_run_takes_the_global_request_timeout() {
     let run = chaosprom(
         cache.path(),
         &[
-            "--request-timeout",
-            "200ms",
-            "push-run",
-            "--experiment-ref",
-            "r",
-            "--status",
-            "completed",
-            "--duration",
-            "1",
-            "--pushgateway-url",
-            &silent.url,
-            "--strict",
-        ],
+            &["--request-timeout", "200ms"][..],
+            &PUSH_RUN,
+            &["--pushgateway-url", &silent.url, "--strict"],
+        ]
+        .concat(),
     );
     assert_eq!(run.status, 1, "{}", run.stderr);
     assert!(

@@ -2,7 +2,7 @@
 //! expressions through dateparser 1.5 (as the Python extension calls it, in
 //! `target/chaostoolkit-venv`, at a fixed now) and through our
 //! `parse_time_expr` at the same now; every difference fails the test unless
-//! README.md lists the input among the deliberate differences. And one
+//! docs/time-expressions.md lists the input among the deliberate differences. And one
 //! expression end to end, through the component to a server.
 
 use std::io::Write as _;
@@ -367,14 +367,15 @@ fn corpus() -> Vec<String> {
     inputs
 }
 
-/// The inputs README.md lists as deliberate differences: every backticked
+/// The inputs docs/time-expressions.md lists as deliberate differences: every backticked
 /// text in its list under "Where we differ from dateparser on purpose".
 fn documented_differences() -> Vec<String> {
-    let readme = std::fs::read_to_string(harness::workspace_root().join("README.md"))
-        .expect("README.md is readable");
+    let readme =
+        std::fs::read_to_string(harness::workspace_root().join("docs/time-expressions.md"))
+            .expect("docs/time-expressions.md is readable");
     let start = readme
         .find("Where we differ from dateparser on purpose")
-        .expect("README.md has the list of deliberate differences");
+        .expect("docs/time-expressions.md has the list of deliberate differences");
     let section = &readme[start..];
     let end = section.find("\n\n").unwrap_or(section.len());
     section[..end]
@@ -458,7 +459,7 @@ fn every_expression_reads_as_dateparser_reads_it_unless_documented() {
         .collect();
     assert!(
         differences.is_empty() && stale.is_empty(),
-        "{} of {} expressions differ from dateparser:\n{}\nlisted in README.md but no longer different: {stale:?}",
+        "{} of {} expressions differ from dateparser:\n{}\nlisted in docs/time-expressions.md but no longer different: {stale:?}",
         differences.len(),
         inputs.len(),
         differences.join("\n")
