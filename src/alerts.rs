@@ -4,12 +4,16 @@
 
 mod regex;
 
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use serde_json::value::RawValue;
+
 use self::regex::Regex;
 use crate::error::{BadResponseKind, ProbeError};
-use crate::json::{self, Reader};
 use crate::probes::{send_following, Transport};
 use crate::request::{Endpoint, Target};
-use crate::response::{check_envelope, read_data};
+use crate::response::{check_envelope, Answer};
 
 /// Names the request in error messages.
 const LABEL: &str = "Prometheus alerts request (GET /api/v1/alerts)";
@@ -213,58 +217,27 @@ impl CompiledFilter {
     }
 }
 
+/// `data` of an `/api/v1/alerts` answer: each alert as the answer wrote it.
+#[derive(Deserialize)]
+struct AlertsData<'a> {
+    #[serde(borrow)]
+    alerts: Vec<&'a RawValue>,
+}
+
 /// What the filter reads of an alert.
+#[derive(Deserialize)]
 struct AlertView {
-    /// In the answer's order: an alert has few labels, so a search is as
-    /// quick as a map and takes less code.
-    labels: Vec<(String, String)>,
+    /// A missing label is the empty string; the last of a repeated label
+    /// wins, as in a map.
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
     state: String,
 }
 
 impl AlertView {
-    /// The label's value (the last, if the alert repeats it, as a map
-    /// would keep it); a missing label is the empty string.
     fn label(&self, name: &str) -> &str {
-        self.labels
-            .iter()
-            .rev()
-            .find(|(label, _)| label == name)
-            .map_or("", |(_, value)| value)
+        self.labels.get(name).map_or("", String::as_str)
     }
-
-    fn read(alert: &str) -> Result<AlertView, json::Error> {
-        let mut reader = Reader::new(alert);
-        let (mut labels, mut state) = (Vec::new(), None);
-        reader.record(&["labels", "state"], &mut |r, field| {
-            if field == 0 {
-                r.object(&mut |r, name| {
-                    labels.push((name, r.string()?));
-                    Ok(())
-                })
-            } else {
-                state = Some(r.string()?);
-                Ok(())
-            }
-        })?;
-        let state = reader.required(state, "state")?;
-        reader.finish()?;
-        Ok(AlertView { labels, state })
-    }
-}
-
-/// `data.alerts` of an answer: each alert's text as the answer wrote it.
-fn read_alerts<'a>(reader: &mut Reader<'a>) -> Result<Vec<&'a str>, json::Error> {
-    let mut alerts = None;
-    reader.record(&["alerts"], &mut |r, _| {
-        let mut list = Vec::new();
-        r.array(&mut |r| {
-            list.push(r.raw()?);
-            Ok(())
-        })?;
-        alerts = Some(list);
-        Ok(())
-    })?;
-    reader.required(alerts, "alerts")
 }
 
 /// `GET /api/v1/alerts`; the alerts that pass `filter`, as a JSON array.
@@ -282,14 +255,14 @@ pub fn alerts(
 
 /// The alerts of a checked `/api/v1/alerts` answer that pass the filter.
 fn select(body: &str, filter: &CompiledFilter) -> Result<String, ProbeError> {
-    let alerts = read_data(body, read_alerts).map_err(|e| {
+    let answer: Answer<AlertsData> = serde_json::from_str(body).map_err(|e| {
         unexpected(format!(
             "{LABEL} failed: the answer has no list of alerts under data.alerts: {e}"
         ))
     })?;
     let mut kept = Vec::new();
-    for alert in alerts {
-        let view = AlertView::read(alert).map_err(|e| {
+    for alert in answer.data.alerts.iter().map(|raw| raw.get()) {
+        let view: AlertView = serde_json::from_str(alert).map_err(|e| {
             unexpected(format!(
                 "{LABEL} failed: an alert is not shaped as Prometheus documents it ({e}): {alert}"
             ))

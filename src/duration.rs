@@ -79,7 +79,7 @@ fn parse_seconds(text: &str) -> Option<f64> {
         .bytes()
         .all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'e' | b'E' | b'+' | b'-'));
     if numeric && text.bytes().any(|b| b.is_ascii_digit()) {
-        return crate::float::parse_f64(text).filter(|s| s.is_finite());
+        return text.parse::<f64>().ok().filter(|s| s.is_finite());
     }
     parse_units(text)
 }
@@ -104,7 +104,7 @@ fn parse_units(text: &str) -> Option<f64> {
         if digits == 0 {
             return None;
         }
-        let value = crate::float::parse_f64(&rest[..digits])?;
+        let value = rest[..digits].parse::<f64>().ok()?;
         rest = &rest[digits..];
         let unit_len = rest.bytes().take_while(u8::is_ascii_alphabetic).count();
         let unit = &rest[..unit_len];

@@ -9,8 +9,6 @@ pub mod alerts;
 pub mod control;
 pub mod duration;
 pub mod error;
-pub mod float;
-pub mod json;
 pub mod mean;
 pub mod order;
 pub mod probes;

@@ -1,11 +1,14 @@
 //! Python's text forms that the Python extension's output depends on, so we
 //! can produce the same bytes: `repr()` of strings and floats,
-//! `prometheus_client`'s `floatToGoString`, and `json.dumps(..., sort_keys=True)`.
+//! `prometheus_client`'s `floatToGoString`, and `json.dumps(..., sort_keys=True)`;
+//! and Python's `float()` of text.
 
+mod float;
 mod printable;
 
-use crate::json::{map_entries, Value};
+use serde_json::Value;
 
+pub use float::float;
 use printable::is_printable;
 
 /// Python's `repr()` of a string: single quotes unless the text has a
@@ -41,11 +44,8 @@ pub fn repr_str(text: &str) -> String {
 }
 
 /// Python's `repr()` of the value `json.loads` makes of this JSON:
-/// `True`, `None`, `1.0`, `{'k': [1, 'it\'s']}`. For the native hosts, which
-/// hold the experiment as serde_json values (the guest has no serde_json).
-#[cfg(not(target_arch = "wasm32"))]
-pub fn repr_value(value: &serde_json::Value) -> String {
-    use serde_json::Value;
+/// `True`, `None`, `1.0`, `{'k': [1, 'it\'s']}`.
+pub fn repr_value(value: &Value) -> String {
     match value {
         Value::Bool(true) => "True".into(),
         Value::Bool(false) => "False".into(),
@@ -69,10 +69,9 @@ pub fn repr_value(value: &serde_json::Value) -> String {
 
 /// Python's `str()` of such a value, as an f-string or `%s` prints it: a
 /// string as it is, anything else as its `repr()`.
-#[cfg(not(target_arch = "wasm32"))]
-pub fn str_value(value: &serde_json::Value) -> String {
+pub fn str_value(value: &Value) -> String {
     match value {
-        serde_json::Value::String(text) => text.clone(),
+        Value::String(text) => text.clone(),
         other => repr_value(other),
     }
 }
@@ -150,9 +149,9 @@ fn write_value(out: &mut String, value: &Value) {
         Value::Bool(true) => out.push_str("true"),
         Value::Bool(false) => out.push_str("false"),
         // A number read is finite: only an integer or a float's repr.
-        Value::Number(number) => match number.integer() {
-            Some(integer) => out.push_str(integer),
-            None => out.push_str(&repr_float(number.as_f64())),
+        Value::Number(number) => match number.as_f64() {
+            Some(float) if number.is_f64() => out.push_str(&repr_float(float)),
+            _ => out.push_str(&number.to_string()),
         },
         Value::String(text) => write_string(out, text),
         Value::Array(items) => {
@@ -165,12 +164,14 @@ fn write_value(out: &mut String, value: &Value) {
             }
             out.push(']');
         }
-        Value::Object(entries) => {
+        Value::Object(map) => {
             // Python sorts str keys by code point; Rust's str order is the
-            // same (UTF-8 preserves code point order). A repeated key keeps
-            // its last value, as in json.loads.
+            // same (UTF-8 preserves code point order). The map is sorted
+            // already unless serde_json's `preserve_order` is on.
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
             out.push('{');
-            for (i, (key, item)) in map_entries(entries).into_iter().enumerate() {
+            for (i, (key, item)) in entries.into_iter().enumerate() {
                 if i > 0 {
                     out.push_str(", ");
                 }
@@ -249,7 +250,7 @@ mod tests {
 
     #[test]
     fn dumps_sorted_matches_python() {
-        let value = crate::json::parse(
+        let value: Value = serde_json::from_str(
             r#"{"z": {"b": 1, "z": 2, "a": [3, {"y": 1.0, "x": 1e-05}], "b": 5}, "t": "Ünï ☃ \"q\" \\ \n 🚀", "n": null, "f": false}"#,
         )
         .unwrap();
@@ -271,7 +272,6 @@ mod tests {
     /// machine's `python3` (scripts/setup.sh installs it).
     #[test]
     fn repr_matches_pythons_own_repr() {
-        use serde_json::Value;
         use std::io::Write;
         use std::process::{Command, Stdio};
 

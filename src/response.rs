@@ -1,8 +1,12 @@
 //! Reading Prometheus's answers: the JSON envelope (whose `"status":"error"`
 //! is an error whatever the HTTP status), and the numbers inside results.
 
+use std::collections::BTreeMap;
+
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+
 use crate::error::{BadResponseKind, ProbeError};
-use crate::json::{self, Reader, Value};
 
 mod lossy;
 
@@ -21,43 +25,13 @@ pub struct HttpResponse {
 }
 
 /// What every Prometheus API answer holds.
+#[derive(Deserialize)]
 struct Envelope {
-    status: Value,
+    status: serde_json::Value,
+    #[serde(rename = "errorType", default)]
     error_type: Option<String>,
+    #[serde(default)]
     error: Option<String>,
-}
-
-impl Envelope {
-    fn read(body: &str) -> Result<Envelope, json::Error> {
-        let mut reader = Reader::new(body);
-        let (mut status, mut error_type, mut error) = (None, None, None);
-        reader.record(&["status", "errorType", "error"], &mut |r, field| {
-            match field {
-                0 => status = Some(r.value()?),
-                1 => error_type = optional_string(r)?,
-                _ => error = optional_string(r)?,
-            }
-            Ok(())
-        })?;
-        let status = reader.required(status, "status")?;
-        reader.finish()?;
-        Ok(Envelope {
-            status,
-            error_type,
-            error,
-        })
-    }
-
-    fn status_is(&self, expected: &str) -> bool {
-        matches!(&self.status, Value::String(status) if status == expected)
-    }
-}
-
-fn optional_string(reader: &mut Reader) -> Result<Option<String>, json::Error> {
-    if reader.null()? {
-        return Ok(None);
-    }
-    reader.string().map(Some)
 }
 
 /// Checks an answer and returns its body as text, unchanged.
@@ -79,15 +53,15 @@ pub fn check_envelope(response: HttpResponse, label: &str) -> Result<String, Pro
             return Err(http_status(response.status, &lossy_text(&body), label));
         }
     };
-    let envelope = Envelope::read(&body).ok();
+    let envelope = serde_json::from_str::<Envelope>(&body).ok();
     match envelope {
-        Some(envelope) if envelope.status_is("error") => Err(ProbeError::Prometheus {
+        Some(envelope) if envelope.status == "error" => Err(ProbeError::Prometheus {
             status: response.status,
             error_type: envelope.error_type.unwrap_or_default(),
             error: envelope.error.unwrap_or_default(),
             message: format!("{label} failed: {}", excerpt(&body)),
         }),
-        Some(envelope) if envelope.status_is("success") && success => Ok(body),
+        Some(envelope) if envelope.status == "success" && success => Ok(body),
         _ if !success => Err(http_status(response.status, &body, label)),
         Some(_) => Err(ProbeError::bad_response(
             BadResponseKind::UnexpectedShape,
@@ -96,7 +70,7 @@ pub fn check_envelope(response: HttpResponse, label: &str) -> Result<String, Pro
                 excerpt(&body)
             ),
         )),
-        None if Reader::is_document(&body) => Err(ProbeError::bad_response(
+        None if serde_json::from_str::<IgnoredAny>(&body).is_ok() => Err(ProbeError::bad_response(
             BadResponseKind::UnexpectedShape,
             format!(
                 "{label} failed: the answer is JSON but not a Prometheus API answer: {}",
@@ -139,177 +113,64 @@ fn excerpt(text: &str) -> &str {
     &text[..end]
 }
 
-/// The `data` of an answer, read by `read`.
-pub(crate) fn read_data<'a, T>(
-    body: &'a str,
-    mut read: impl FnMut(&mut Reader<'a>) -> Result<T, json::Error>,
-) -> Result<T, json::Error> {
-    let mut reader = Reader::new(body);
-    let mut data = None;
-    reader.record(&["data"], &mut |r, _| {
-        data = Some(read(r)?);
-        Ok(())
-    })?;
-    let data = reader.required(data, "data")?;
-    reader.finish()?;
-    Ok(data)
+/// The `data` of an answer.
+#[derive(Deserialize)]
+pub(crate) struct Answer<T> {
+    pub(crate) data: T,
 }
 
 /// An instant query's `data`, by its `resultType`.
+#[derive(Deserialize)]
+#[serde(tag = "resultType", content = "result", rename_all = "lowercase")]
 enum InstantData {
-    /// Each series' sample value; none for a native histogram.
-    Vector(Vec<Option<String>>),
-    Scalar(String),
-    String,
-    Matrix,
+    Vector(Vec<InstantSample>),
+    Scalar(Sample),
+    String(IgnoredAny),
+    Matrix(IgnoredAny),
 }
 
-const RESULT_TYPES: [&str; 4] = ["vector", "scalar", "string", "matrix"];
-
-fn read_instant(reader: &mut Reader) -> Result<InstantData, json::Error> {
-    let mut result_type = None;
-    let mut data = None;
-    let mut result_first = None;
-    reader.record(&["resultType", "result"], &mut |r, field| {
-        if field == 0 {
-            let name = r.string()?;
-            let index = RESULT_TYPES.iter().position(|t| *t == name);
-            result_type = Some(index.ok_or_else(|| {
-                r.error(format!(
-                    "unknown variant `{name}`, expected one of `vector`, `scalar`, `string`, `matrix`"
-                ))
-            })?);
-        } else if let Some(result_type) = result_type {
-            data = Some(read_instant_result(r, result_type)?);
-        } else {
-            // Before the type is known, the result is read in full (as
-            // serde's adjacently tagged enums buffer it), then as the type.
-            result_first = Some(r.position());
-            r.check()?;
-        }
-        Ok(())
-    })?;
-    let result_type = reader.required(result_type, "resultType")?;
-    match (data, result_first) {
-        (Some(data), _) => Ok(data),
-        (None, Some(at)) => read_instant_result(&mut reader.at(at), result_type),
-        (None, None) => Err(reader.error("missing field `result`")),
-    }
+#[derive(Deserialize)]
+struct InstantSample {
+    /// None for a native histogram (its sample is under `histogram`).
+    #[serde(default)]
+    value: Option<Sample>,
 }
 
-fn read_instant_result(
-    reader: &mut Reader,
-    result_type: usize,
-) -> Result<InstantData, json::Error> {
-    Ok(match result_type {
-        0 => {
-            let mut samples = Vec::new();
-            reader.array(&mut |r| {
-                let mut value = None;
-                r.record(&["value"], &mut |r, _| {
-                    value = if r.null()? {
-                        None
-                    } else {
-                        Some(read_sample(r)?)
-                    };
-                    Ok(())
-                })?;
-                samples.push(value);
-                Ok(())
-            })?;
-            InstantData::Vector(samples)
-        }
-        1 => InstantData::Scalar(read_sample(reader)?),
-        2 => {
-            reader.skip()?;
-            InstantData::String
-        }
-        _ => {
-            reader.skip()?;
-            InstantData::Matrix
-        }
-    })
-}
-
-/// A sample `[time, "value"]`: the value's text; the time must be a number.
-fn read_sample(reader: &mut Reader) -> Result<String, json::Error> {
-    let mut items = 0;
-    let mut value = None;
-    reader.array(&mut |r| {
-        match items {
-            0 => drop(r.number()?),
-            1 => value = Some(r.string()?),
-            _ => return Err(r.error("invalid length, expected a [time, value] pair")),
-        }
-        items += 1;
-        Ok(())
-    })?;
-    value.ok_or_else(|| reader.error("invalid length, expected a [time, value] pair"))
-}
+/// A sample `[time, "value"]`: the time must be a number, the value is text.
+type Sample = (f64, String);
 
 /// A range query's `data`.
+#[derive(Deserialize)]
 struct RangeData {
+    #[serde(rename = "resultType")]
     result_type: String,
     result: Vec<RangeSeries>,
 }
 
+#[derive(Deserialize)]
 struct RangeSeries {
-    metric: Vec<(String, Value)>,
-    values: Vec<String>,
-}
-
-fn read_range(reader: &mut Reader) -> Result<RangeData, json::Error> {
-    let (mut result_type, mut result) = (None, None);
-    reader.record(&["resultType", "result"], &mut |r, field| {
-        if field == 0 {
-            result_type = Some(r.string()?);
-        } else {
-            let mut series = Vec::new();
-            r.array(&mut |r| {
-                series.push(read_series(r)?);
-                Ok(())
-            })?;
-            result = Some(series);
-        }
-        Ok(())
-    })?;
-    Ok(RangeData {
-        result_type: reader.required(result_type, "resultType")?,
-        result: reader.required(result, "result")?,
-    })
-}
-
-fn read_series(reader: &mut Reader) -> Result<RangeSeries, json::Error> {
-    let (mut metric, mut values) = (Vec::new(), Vec::new());
-    reader.record(&["metric", "values"], &mut |r, field| {
-        if field == 0 {
-            r.object(&mut |r, key| {
-                metric.push((key, r.value()?));
-                Ok(())
-            })
-        } else {
-            r.array(&mut |r| {
-                values.push(read_sample(r)?);
-                Ok(())
-            })
-        }
-    })?;
-    Ok(RangeSeries { metric, values })
+    /// Sorted, so the message that quotes it reads the same whatever order
+    /// the answer (or serde_json's `preserve_order`) keeps.
+    #[serde(default)]
+    metric: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    values: Vec<Sample>,
 }
 
 /// The one number of an instant query's result: a scalar, or a vector with
 /// exactly one series. An empty vector gives `default`, or an error.
 pub fn single_value(body: &str, query: &str, default: Option<f64>) -> Result<f64, ProbeError> {
-    match read_data(body, read_instant).map_err(|e| unexpected(&e))? {
-        InstantData::Scalar(value) => parse_sample(&value),
+    let answer: Answer<InstantData> = serde_json::from_str(body).map_err(|e| unexpected(&e))?;
+    match answer.data {
+        InstantData::Scalar((_, value)) => parse_sample(&value),
         InstantData::Vector(samples) => match samples.as_slice() {
             [] => default.ok_or_else(|| {
                 ProbeError::ResultShape(format!(
                     "the query {query} returned no series, so there is no value; give a default to read this as a number, or check that the metric exists"
                 ))
             }),
-            [sample] => match sample {
-                Some(value) => parse_sample(value),
+            [sample] => match &sample.value {
+                Some((_, value)) => parse_sample(value),
                 None => Err(ProbeError::ResultShape(format!(
                     "the query {query} returned a native histogram, not a number; use histogram_quantile(), histogram_sum() or histogram_count()"
                 ))),
@@ -319,10 +180,10 @@ pub fn single_value(body: &str, query: &str, default: Option<f64>) -> Result<f64
                 several.len()
             ))),
         },
-        InstantData::String => Err(ProbeError::ResultShape(format!(
+        InstantData::String(_) => Err(ProbeError::ResultShape(format!(
             "the query {query} returned a string, not a number"
         ))),
-        InstantData::Matrix => Err(ProbeError::ResultShape(format!(
+        InstantData::Matrix(_) => Err(ProbeError::ResultShape(format!(
             "the query {query} returned a range vector; an instant query for one number needs an instant vector or a scalar"
         ))),
     }
@@ -330,7 +191,8 @@ pub fn single_value(body: &str, query: &str, default: Option<f64>) -> Result<f64
 
 /// The sample values of the one series a range query returned.
 pub fn single_series_values(body: &str, query: &str) -> Result<Vec<f64>, ProbeError> {
-    let data = read_data(body, read_range).map_err(|e| unexpected(&e))?;
+    let answer: Answer<RangeData> = serde_json::from_str(body).map_err(|e| unexpected(&e))?;
+    let data = answer.data;
     if data.result_type != "matrix" {
         return Err(ProbeError::ResultShape(format!(
             "the query {query} returned a {} over a range, not a matrix",
@@ -344,18 +206,22 @@ pub fn single_series_values(body: &str, query: &str) -> Result<Vec<f64>, ProbeEr
         [series] if series.values.is_empty() => Err(ProbeError::ResultShape(format!(
             "the query {query} returned a series with no samples over the window"
         ))),
-        [series] => series.values.iter().map(|v| parse_sample(v)).collect(),
+        [series] => series
+            .values
+            .iter()
+            .map(|(_, value)| parse_sample(value))
+            .collect(),
         several => Err(ProbeError::ResultShape(format!(
             "the query {query} returned {} series (the first: {}); a mean needs one, so aggregate them, for example avg({query})",
             several.len(),
-            Value::Object(several[0].metric.clone())
+            serde_json::Value::Object(several[0].metric.clone().into_iter().collect())
         ))),
     }
 }
 
 /// Prometheus writes sample values as text: `1`, `0.25`, `NaN`, `+Inf`.
 fn parse_sample(text: &str) -> Result<f64, ProbeError> {
-    crate::float::parse_f64(text).ok_or_else(|| {
+    text.parse::<f64>().map_err(|_| {
         ProbeError::bad_response(
             BadResponseKind::UnexpectedShape,
             format!("the sample value '{text}' is not a number"),
@@ -377,7 +243,7 @@ pub fn format_sample(value: f64) -> String {
     }
 }
 
-fn unexpected(error: &json::Error) -> ProbeError {
+fn unexpected(error: &serde_json::Error) -> ProbeError {
     ProbeError::bad_response(
         BadResponseKind::UnexpectedShape,
         format!("the answer's data is not shaped as Prometheus documents it: {error}"),

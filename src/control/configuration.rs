@@ -1,9 +1,10 @@
 //! Where a run's settings come from besides the control's own: the
 //! experiment's `configuration` block.
 
+use serde_json::{Map, Value};
+
 use super::DEFAULT_PUSHGATEWAY_URL;
 use crate::error::ProbeError;
-use crate::json::{self, Value};
 use crate::request::scheme_separator;
 
 /// The Pushgateway a run pushes to: the control's own setting, else the
@@ -24,34 +25,29 @@ pub(super) fn resolve_pushgateway_url(
     }
 }
 
-/// [`resolve_pushgateway_url`] for the native hosts, which hold the
-/// experiment's configuration as serde_json values (the guest has no
-/// serde_json).
-#[cfg(not(target_arch = "wasm32"))]
+/// The Pushgateway of [`resolve_pushgateway_url`], for the hosts, which hold
+/// the experiment's configuration as a map already.
 pub fn pushgateway_url(
     setting: Option<String>,
-    configuration: &serde_json::Map<String, serde_json::Value>,
+    configuration: &Map<String, Value>,
 ) -> Result<String, ProbeError> {
-    let configured = match configuration.get(PUSHGATEWAY_URL_KEY) {
-        None | Some(serde_json::Value::Null) => None,
-        Some(serde_json::Value::String(text)) => Some(text.clone()),
-        Some(_) => return Err(not_a_string(PUSHGATEWAY_URL_KEY)),
-    };
+    let configured = string(configuration, PUSHGATEWAY_URL_KEY)?;
     Ok(resolve_pushgateway_url(setting, configured))
 }
 
 pub(super) const PUSHGATEWAY_URL_KEY: &str = "prometheus_pushgateway_url";
 
 /// The experiment's `configuration` block, for the settings it may hold.
-pub(super) struct Configuration(Value);
+pub(super) struct Configuration(Map<String, Value>);
 
 impl Configuration {
     pub(super) fn parse(json: Option<&str>) -> Result<Configuration, ProbeError> {
         let Some(json) = json else {
-            return Ok(Configuration(Value::Null));
+            return Ok(Configuration(Map::new()));
         };
-        match json::parse(json) {
-            Ok(value @ (Value::Object(_) | Value::Null)) => Ok(Configuration(value)),
+        match serde_json::from_str(json) {
+            Ok(Value::Object(map)) => Ok(Configuration(map)),
+            Ok(Value::Null) => Ok(Configuration(Map::new())),
             _ => Err(ProbeError::invalid(
                 "the configuration must be a JSON object",
             )),
@@ -59,42 +55,75 @@ impl Configuration {
     }
 
     pub(super) fn string(&self, key: &str) -> Result<Option<String>, ProbeError> {
-        match self.0.get(key) {
-            None | Some(Value::Null) => Ok(None),
-            Some(Value::String(text)) => Ok(Some(text.clone())),
-            Some(_) => Err(not_a_string(key)),
-        }
+        string(&self.0, key)
     }
 }
 
-fn not_a_string(key: &str) -> ProbeError {
-    ProbeError::invalid(format!(
-        "configuration '{key}' must be a string; the runner resolves env-sourced values before the control sees them"
-    ))
+fn string(configuration: &Map<String, Value>, key: &str) -> Result<Option<String>, ProbeError> {
+    match configuration.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(ProbeError::invalid(format!(
+            "configuration '{key}' must be a string; the runner resolves env-sourced values before the control sees them"
+        ))),
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The hosts' serde_json adapter and the guest's own reading agree.
     #[test]
-    fn hosts_and_guest_read_the_pushgateway_url_alike() {
-        for text in [
-            r#"{}"#,
-            r#"{"prometheus_pushgateway_url": null}"#,
-            r#"{"prometheus_pushgateway_url": "gw:9999/prefix/"}"#,
-            r#"{"prometheus_pushgateway_url": "http://a:1", "prometheus_pushgateway_url": "https://b:2"}"#,
+    fn the_pushgateway_url_comes_from_the_setting_then_the_configuration() {
+        let url = |setting: Option<&str>, text: &str| {
+            Configuration::parse(Some(text))
+                .and_then(|c| c.string(PUSHGATEWAY_URL_KEY))
+                .map(|configured| resolve_pushgateway_url(setting.map(String::from), configured))
+        };
+        assert_eq!(url(None, "{}").unwrap(), DEFAULT_PUSHGATEWAY_URL);
+        assert_eq!(url(None, "null").unwrap(), DEFAULT_PUSHGATEWAY_URL);
+        assert_eq!(
+            url(None, r#"{"prometheus_pushgateway_url": null}"#).unwrap(),
+            DEFAULT_PUSHGATEWAY_URL
+        );
+        assert_eq!(
+            url(None, r#"{"prometheus_pushgateway_url": "gw:9999/prefix/"}"#).unwrap(),
+            "http://gw:9999/prefix/"
+        );
+        // A repeated key: the last wins, as in json.loads.
+        assert_eq!(
+            url(
+                None,
+                r#"{"prometheus_pushgateway_url": "http://a:1", "prometheus_pushgateway_url": "https://b:2"}"#
+            )
+            .unwrap(),
+            "https://b:2"
+        );
+        assert_eq!(
+            url(
+                Some("http://c:3"),
+                r#"{"prometheus_pushgateway_url": "http://a:1"}"#
+            )
+            .unwrap(),
+            "http://c:3"
+        );
+        for not_a_string in [
             r#"{"prometheus_pushgateway_url": 7}"#,
             r#"{"prometheus_pushgateway_url": {"type": "env", "key": "X"}}"#,
         ] {
-            let map: serde_json::Map<String, serde_json::Value> =
-                serde_json::from_str(text).unwrap();
-            let host = pushgateway_url(None, &map);
-            let guest = Configuration::parse(Some(text))
-                .and_then(|c| c.string(PUSHGATEWAY_URL_KEY))
-                .map(|configured| resolve_pushgateway_url(None, configured));
-            assert_eq!(host, guest, "{text}");
+            assert!(
+                matches!(url(None, not_a_string), Err(ProbeError::InvalidArgument(m)) if m.contains("must be a string")),
+                "{not_a_string}"
+            );
+        }
+        for not_an_object in ["[]", "7", "{"] {
+            assert!(
+                matches!(
+                    Configuration::parse(Some(not_an_object)),
+                    Err(ProbeError::InvalidArgument(_))
+                ),
+                "{not_an_object}"
+            );
         }
     }
 }

@@ -3,12 +3,11 @@
 
 use super::blake2b::blake2b;
 use crate::error::ProbeError;
-use crate::json;
 use crate::python::dumps_sorted;
 
 /// The hash of an experiment document given as JSON text.
 pub fn experiment_hash(experiment_json: &str) -> Result<String, ProbeError> {
-    let experiment = json::parse(experiment_json).map_err(|e| {
+    let experiment: serde_json::Value = serde_json::from_str(experiment_json).map_err(|e| {
         ProbeError::invalid(format!("the experiment document is not valid JSON: {e}"))
     })?;
     let canonical = dumps_sorted(&experiment);

@@ -16,7 +16,6 @@ use crate::order::sorted_positions;
 use crate::probes::Transport;
 use crate::request::{Endpoint, HttpRequest, Method, Target};
 use crate::response::lossy_text;
-#[cfg(not(target_arch = "wasm32"))]
 pub use configuration::pushgateway_url;
 use configuration::{resolve_pushgateway_url, Configuration, PUSHGATEWAY_URL_KEY};
 use exposition::{Family, Sample};

@@ -220,7 +220,8 @@ fn amount_before(pieces: &[Piece], unit_at: usize) -> Option<(usize, f64, bool)>
             }
         }
     }
-    let value = crate::float::parse_f64(&text)?;
+    // dateparser reads the amount with float().
+    let value = crate::python::float(&text)?;
     let value = if sign == Some('-') { -value } else { value };
     Some((start, value, sign.is_some()))
 }
