@@ -423,4 +423,83 @@ mod tests {
             matches!(single_series_values(two, "q"), Err(ProbeError::ResultShape(m)) if m.contains("2 series") && m.contains("avg(q)"))
         );
     }
+
+    /// The several-series message quotes the first series' labels sorted,
+    /// the last of a repeated label kept.
+    #[test]
+    fn the_several_series_message_quotes_the_first_series_sorted() {
+        let two = r#"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"b":"1","a":"2","b":"3"},"values":[[1,"1"]]},{"metric":{},"values":[[1,"1"]]}]}}"#;
+        assert!(
+            matches!(single_series_values(two, "q"), Err(ProbeError::ResultShape(m)) if m.contains(r#"(the first: {"a":"2","b":"3"})"#))
+        );
+    }
+
+    /// Answers Prometheus would not write: each is read as its fields say,
+    /// or is an unexpected-shape error, never a panic.
+    #[test]
+    fn odd_answers_are_read_by_their_fields_or_refused() {
+        let data = |data: &str| format!(r#"{{"status":"success","data":{data}}}"#);
+        let read = [
+            // The result before its type.
+            (r#"{"result":[1,"3"],"resultType":"scalar"}"#, 3.0),
+            // Fields in order as an array, as serde reads a record.
+            (r#"["scalar",[1,"7"]]"#, 7.0),
+            (r#"{"resultType":"vector","result":[[[1,"5"]]]}"#, 5.0),
+            (r#"{"resultType":"scalar","result":[-0,"2"]}"#, 2.0),
+        ];
+        for (text, value) in read {
+            assert_eq!(single_value(&data(text), "q", None), Ok(value), "{text}");
+        }
+        let refused = [
+            // A time beyond f64.
+            r#"{"resultType":"scalar","result":[1e400,"1"]}"#,
+            r#"{"resultType":"vector","result":[{"value":[1,"4"],"value":[1,"4"]}]}"#,
+            r#"{"resultType":"vector","result":[{"value":[1,"6",7]}]}"#,
+            r#"{"resultType":"vector","resultType":"vector","result":[]}"#,
+            r#"{"resultType":"vector"}"#,
+            r#"{"resultType":"vectors","result":[]}"#,
+            r#"["scalar",[1,"7"],1]"#,
+        ];
+        for text in refused {
+            assert!(
+                matches!(
+                    single_value(&data(text), "q", None),
+                    Err(ProbeError::BadResponse {
+                        kind: BadResponseKind::UnexpectedShape,
+                        ..
+                    })
+                ),
+                "{text}"
+            );
+        }
+        let histogram = data(r#"{"resultType":"vector","result":[{"value":null}]}"#);
+        assert!(
+            matches!(single_value(&histogram, "q", None), Err(ProbeError::ResultShape(m)) if m.contains("native histogram"))
+        );
+    }
+
+    /// A status given twice, or not a string, is not a Prometheus answer;
+    /// JSON nested past serde_json's limit is still JSON.
+    #[test]
+    fn envelopes_that_are_json_but_not_answers() {
+        let deep = format!("{}{}", "[".repeat(200), "]".repeat(200));
+        for text in [
+            r#"{"status":"success","status":"success"}"#,
+            r#"{"status":"error","errorType":1,"error":"e"}"#,
+            // Passed over, a lone surrogate escape is well formed.
+            r#"{"status":["\ud800"]}"#,
+            deep.as_str(),
+        ] {
+            assert!(
+                matches!(
+                    answer(200, text),
+                    Err(ProbeError::BadResponse {
+                        kind: BadResponseKind::UnexpectedShape,
+                        ..
+                    })
+                ),
+                "{text}"
+            );
+        }
+    }
 }
