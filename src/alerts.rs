@@ -4,7 +4,8 @@
 
 mod regex;
 
-use self::regex::Regex;
+use regex_lite::Regex;
+
 use crate::error::{BadResponseKind, ProbeError};
 use crate::json::{self, Reader};
 use crate::probes::{send_following, Transport};
@@ -170,10 +171,8 @@ impl CompiledFilter {
         }
         for matcher in &filter.labels {
             check_name(&matcher.name).map_err(ProbeError::invalid)?;
-            // Anchored and with `.` matching newlines, as Prometheus compiles
-            // label regexes.
             let regex = || {
-                Regex::new(&format!("^(?s:{})$", matcher.value)).map_err(|e| {
+                regex::compile(&matcher.value).map_err(|e| {
                     ProbeError::invalid(format!(
                         "label matcher {}{}{}: invalid regular expression: {e}",
                         matcher.name,
