@@ -164,10 +164,8 @@ impl wit_controls::GuestRun for RunResource {
 
 /// 32 lowercase hex characters from the host's random source.
 fn random_trace_id() -> String {
-    wasip2::random::random::get_random_bytes(16)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let random = wasip2::random::random::get_random_u64;
+    format!("{:016x}{:016x}", random(), random())
 }
 
 /// Time since a push began, and pauses between its tries.
