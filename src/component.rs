@@ -154,7 +154,7 @@ impl wit_controls::GuestRun for RunResource {
         duration_seconds: f64,
     ) -> Result<wit_controls::PushReport, wit::ProbeError> {
         let run = self.0.borrow();
-        let created = now().seconds_since(Timestamp::UNIX_EPOCH);
+        let created = now().duration_since(Timestamp::UNIX_EPOCH).as_secs_f64();
         let body = run.after_body(status.into(), deviated, duration_seconds, created);
         run.push(&mut WasiHttp, &mut MonotonicClock::start(), body)
             .map(Into::into)
@@ -198,7 +198,7 @@ fn now() -> Timestamp {
     let clock = wasip2::clocks::wall_clock::now();
     i64::try_from(clock.seconds)
         .ok()
-        .and_then(|seconds| Timestamp::new(seconds, clock.nanoseconds as i32))
+        .and_then(|seconds| Timestamp::new(seconds, clock.nanoseconds as i32).ok())
         .unwrap_or(Timestamp::UNIX_EPOCH)
 }
 
