@@ -89,8 +89,8 @@ fn main() {
         display(&shipped)
     );
     println!(
-        "cargo:rustc-env=CHAOSPROM_COMPONENT_SHA256={}",
-        hex(&Sha256::digest(&bytes))
+        "cargo:rustc-env=CHAOSPROM_COMPONENT_SHA256={:x}",
+        Sha256::digest(&bytes)
     );
 }
 
@@ -115,8 +115,4 @@ fn optimised(component: &[u8], shipped: &Path) -> Result<Vec<u8>, shrink::Shrink
 
 fn display(path: &Path) -> String {
     path.display().to_string()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

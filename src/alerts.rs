@@ -6,10 +6,10 @@ mod regex;
 
 use std::collections::BTreeMap;
 
+use regex_lite::Regex;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use self::regex::Regex;
 use crate::error::{BadResponseKind, ProbeError};
 use crate::probes::{send_following, Transport};
 use crate::request::{Endpoint, Target};
@@ -174,10 +174,8 @@ impl CompiledFilter {
         }
         for matcher in &filter.labels {
             check_name(&matcher.name).map_err(ProbeError::invalid)?;
-            // Anchored and with `.` matching newlines, as Prometheus compiles
-            // label regexes.
             let regex = || {
-                Regex::new(&format!("^(?s:{})$", matcher.value)).map_err(|e| {
+                regex::compile(&matcher.value).map_err(|e| {
                     ProbeError::invalid(format!(
                         "label matcher {}{}{}: invalid regular expression: {e}",
                         matcher.name,

@@ -154,7 +154,7 @@ impl wit_controls::GuestRun for RunResource {
         duration_seconds: f64,
     ) -> Result<wit_controls::PushReport, wit::ProbeError> {
         let run = self.0.borrow();
-        let created = now().seconds_since(Timestamp::UNIX_EPOCH);
+        let created = now().duration_since(Timestamp::UNIX_EPOCH).as_secs_f64();
         let body = run.after_body(status.into(), deviated, duration_seconds, created);
         run.push(&mut WasiHttp, &mut MonotonicClock::start(), body)
             .map(Into::into)
@@ -164,10 +164,8 @@ impl wit_controls::GuestRun for RunResource {
 
 /// 32 lowercase hex characters from the host's random source.
 fn random_trace_id() -> String {
-    wasip2::random::random::get_random_bytes(16)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    let random = wasip2::random::random::get_random_u64;
+    format!("{:016x}{:016x}", random(), random())
 }
 
 /// Time since a push began, and pauses between its tries.
@@ -200,7 +198,7 @@ fn now() -> Timestamp {
     let clock = wasip2::clocks::wall_clock::now();
     i64::try_from(clock.seconds)
         .ok()
-        .and_then(|seconds| Timestamp::new(seconds, clock.nanoseconds as i32))
+        .and_then(|seconds| Timestamp::new(seconds, clock.nanoseconds as i32).ok())
         .unwrap_or(Timestamp::UNIX_EPOCH)
 }
 

@@ -2,6 +2,8 @@
 //! the request sent through a [`Transport`], the answer checked and read.
 //! The component gives them `wasi:http`; the tests give them a fake.
 
+use jiff::SignedDuration;
+
 use crate::duration::{auto_step, mean_step, PromDuration};
 use crate::error::{ProbeError, TransportFailure};
 use crate::mean::{mean, MeanKind};
@@ -173,9 +175,10 @@ pub fn compute_mean(
         Some(end) => parse_time_expr(end, now)?,
         None => now,
     };
-    let start = end.checked_sub_seconds(length.seconds).ok_or_else(|| {
-        ProbeError::invalid(format!("invalid window '{}': too long", length.text))
-    })?;
+    let start = SignedDuration::try_from_secs_f64(length.seconds)
+        .and_then(|length| end.checked_sub(length));
+    let start = start
+        .map_err(|_| ProbeError::invalid(format!("invalid window '{}': too long", length.text)))?;
     let body = range(
         transport,
         &endpoint,
@@ -229,7 +232,7 @@ fn parse_timeout(timeout: Option<&str>) -> Result<Option<PromDuration>, ProbeErr
 }
 
 fn seconds_between(start: Timestamp, end: Timestamp) -> f64 {
-    end.seconds_since(start)
+    end.duration_since(start).as_secs_f64()
 }
 
 #[cfg(test)]

@@ -238,5 +238,5 @@ fn cache_key(component: &[u8], version: &[u8]) -> String {
         hash.update(arg.as_bytes());
         hash.update([0]);
     }
-    super::hex(&hash.finalize())
+    format!("{:x}", hash.finalize())
 }

@@ -1,153 +1,119 @@
-//! The regular expressions of label matchers (`=~`, `!~`). They keep the
-//! syntax, limits and answers of regex-lite 0.1 (the tests' oracle), so a
-//! matcher means what it always meant, in far less code and without the
-//! hash seed import regex-lite brought. A pattern is parsed to a tree,
-//! compiled to a Thompson automaton, and run over the haystack's characters
-//! with a set of live states, so matching takes time linear in the haystack
-//! whatever the pattern, and memory bounded by the (size-limited) automaton.
+//! The regular expressions of label matchers (`=~`, `!~`), compiled by
+//! regex-lite: linear time in the value whatever the pattern, and small.
+//! Prometheus compiles them with Go's RE2 `regexp`; where the two syntaxes
+//! part (Unicode classes and case folding, octal escapes, `\s` and `\v`,
+//! nesting depth, repetition counts), regex-lite's answer holds, as
+//! docs/probes.md says and the tests below pin.
 
-mod class;
-mod compile;
-mod parse;
+use regex_lite::Regex;
+
+/// A matcher's value as Prometheus compiles it: anchored to the whole value,
+/// with `.` matching newlines too.
+pub(super) fn compile(value: &str) -> Result<Regex, regex_lite::Error> {
+    Regex::new(&format!("^(?s:{value})$"))
+}
+
 #[cfg(test)]
-mod tests;
+mod tests {
+    use super::compile;
 
-use std::fmt;
-
-use compile::{Program, State, StateId};
-use parse::Look;
-
-/// Why a pattern does not compile.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Error(&'static str);
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.0)
-    }
-}
-
-/// A compiled pattern.
-pub struct Regex {
-    program: Program,
-}
-
-impl Regex {
-    /// Rejects what regex-lite rejects: unsupported syntax (look-around,
-    /// backreferences, Unicode classes), nesting deeper than 50, or an
-    /// automaton over its 10 MiB limit.
-    pub fn new(pattern: &str) -> Result<Regex, Error> {
-        let tree = parse::parse(pattern)?;
-        let program = compile::compile(&tree)?;
-        Ok(Regex { program })
+    fn matches(pattern: &str, value: &str) -> bool {
+        compile(pattern).unwrap().is_match(value)
     }
 
-    /// Whether the pattern matches anywhere in `haystack`.
-    pub fn is_match(&self, haystack: &str) -> bool {
-        let mut run = Run {
-            states: &self.program.states,
-            seen: vec![0; self.program.states.len()],
-            stack: Vec::new(),
-        };
-        let (mut current, mut next) = (Vec::new(), Vec::new());
-        let mut chars = haystack.chars();
-        let mut at = Position {
-            before: None,
-            after: chars.next(),
-        };
-        // Each position has its own mark in `seen`, so a state joins the
-        // set of a position once.
-        let mut mark = 1;
-        loop {
-            if run.close(self.program.start, mark, at, &mut current) {
-                return true;
-            }
-            let Some(c) = at.after else { return false };
-            let following = Position {
-                before: Some(c),
-                after: chars.next(),
-            };
-            for &id in &current {
-                let target = match &run.states[id as usize] {
-                    State::Char(want, target) if *want == c => *target,
-                    State::Ranges(ranges, target)
-                        if ranges.iter().any(|&(start, end)| start <= c && c <= end) =>
-                    {
-                        *target
-                    }
-                    _ => continue,
-                };
-                if run.close(target, mark + 1, following, &mut next) {
-                    return true;
-                }
-            }
-            std::mem::swap(&mut current, &mut next);
-            next.clear();
-            mark += 1;
-            at = following;
+    #[test]
+    fn a_pattern_matches_the_whole_value() {
+        assert!(matches("crit.*|warning", "critical"));
+        assert!(matches("crit.*|warning", "warning"));
+        assert!(!matches("crit", "critical"));
+        assert!(!matches("warn", "prewarn"));
+        // The alternation sits inside the anchors: `a|b` is not `^a|b$`.
+        assert!(!matches("a|b", "ab"));
+        assert!(matches("", ""));
+        assert!(!matches("", "x"));
+    }
+
+    #[test]
+    fn dot_matches_a_newline_as_in_prometheus() {
+        assert!(matches("a.b", "a\nb"));
+        assert!(matches(".*", "line one\nline two"));
+    }
+
+    /// Patterns a backtracking matcher takes exponential time over; here each
+    /// is one pass over the value, so the test ends at once.
+    #[test]
+    fn pathological_patterns_answer_on_long_values() {
+        let long = "a".repeat(5_000);
+        let almost = format!("{long}!");
+        for (pattern, on_long, on_almost) in [
+            ("(a*)*b", false, false),
+            ("(a|aa)*b", false, false),
+            ("(?:a?){30}a{30}", false, false),
+            ("(a+)+", true, false),
+            ("(\\w|a)*\\b!", false, true),
+        ] {
+            assert_eq!(matches(pattern, &long), on_long, "{pattern}");
+            assert_eq!(matches(pattern, &almost), on_almost, "{pattern}");
         }
     }
-}
 
-/// The characters either side of a position in the haystack.
-#[derive(Clone, Copy)]
-struct Position {
-    before: Option<char>,
-    after: Option<char>,
-}
+    #[test]
+    fn a_very_deep_pattern_is_an_error_not_a_stack_overflow() {
+        let stars = format!("a{}", "*".repeat(200_000));
+        assert!(compile(&stars).is_err());
+        let groups = "(".repeat(200_000);
+        assert!(compile(&groups).is_err());
+        // regex-lite nests 50 deep (the anchoring group is one); RE2 allows 1000.
+        let nested = |depth: usize| format!("{}a{}", "(".repeat(depth), ")".repeat(depth));
+        assert!(compile(&nested(48)).is_ok());
+        assert!(compile(&nested(60)).is_err());
+    }
 
-impl Position {
-    fn holds(self, look: Look) -> bool {
-        let (before, after) = (self.before, self.after);
-        let word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
-        let (word_before, word_after) = (word(before), word(after));
-        let line_start = matches!(before, None | Some('\n'));
-        match look {
-            Look::Start => before.is_none(),
-            Look::End => after.is_none(),
-            Look::StartLF => line_start,
-            Look::EndLF => matches!(after, None | Some('\n')),
-            Look::StartCRLF => line_start || (before == Some('\r') && after != Some('\n')),
-            Look::EndCRLF => {
-                matches!(after, None | Some('\r')) || (after == Some('\n') && before != Some('\r'))
-            }
-            Look::Word => word_before != word_after,
-            Look::WordNegate => word_before == word_after,
-            Look::WordStart => !word_before && word_after,
-            Look::WordEnd => word_before && !word_after,
-            Look::WordStartHalf => !word_before,
-            Look::WordEndHalf => !word_after,
+    #[test]
+    fn a_huge_repetition_is_an_error() {
+        assert!(compile("a{1000}{1000}").is_err());
+        assert!(compile("a{4294967296}").is_err());
+        // RE2 refuses counts over 1000; regex-lite takes them while the
+        // automaton stays within its size limit.
+        assert!(matches("a{1001}", &"a".repeat(1001)));
+    }
+
+    /// The RE2 syntax Prometheus accepts that regex-lite refuses: a clear
+    /// error, never a different answer.
+    #[test]
+    fn re2_syntax_regex_lite_lacks_is_refused() {
+        for pattern in [
+            "\\pL",
+            "\\p{Greek}",
+            "\\PN",
+            "[\\p{Lu}]",
+            "\\Q.*\\E",
+            "\\C",
+            "\\012",
+            "\\1",
+        ] {
+            assert!(compile(pattern).is_err(), "{pattern}");
         }
     }
-}
 
-/// The scratch space of one search.
-struct Run<'p> {
-    states: &'p [State],
-    /// The mark of the last position each state joined.
-    seen: Vec<usize>,
-    stack: Vec<StateId>,
-}
+    /// Where both accept a pattern but answer differently.
+    #[test]
+    fn classes_and_case_folding_are_ascii() {
+        // RE2's `\s` is `[\t\n\f\r ]`; regex-lite's also takes `\v`.
+        assert!(matches("\\s", "\u{b}"));
+        // RE2 folds case over Unicode; regex-lite over ASCII only.
+        assert!(matches("(?i)critical", "CRITICAL"));
+        assert!(!matches("(?i)é", "É"));
+        assert!(!matches("\\w", "é"));
+        assert!(matches("[é]", "é"));
+        assert!(matches(".", "☃"));
+    }
 
-impl Run<'_> {
-    /// Adds to `live` the states that read a character and that `id`
-    /// reaches without reading one at `at`; true if that reaches the match.
-    fn close(&mut self, id: StateId, mark: usize, at: Position, live: &mut Vec<StateId>) -> bool {
-        self.stack.clear();
-        self.stack.push(id);
-        while let Some(id) = self.stack.pop() {
-            if std::mem::replace(&mut self.seen[id as usize], mark) == mark {
-                continue;
-            }
-            match &self.states[id as usize] {
-                State::Char(..) | State::Ranges(..) => live.push(id),
-                State::Splits(targets) => self.stack.extend(targets),
-                State::Goto(target) => self.stack.push(*target),
-                State::Look(look, target) if at.holds(*look) => self.stack.push(*target),
-                State::Look(..) | State::Fail => {}
-                State::Match => return true,
-            }
-        }
-        false
+    /// Syntax regex-lite accepts beyond RE2.
+    #[test]
+    fn regex_lite_extensions_are_accepted() {
+        assert!(matches("(?x) crit  ical ", "critical"));
+        assert!(matches("\\bcrit\\b{end}", "crit"));
+        assert!(matches("\\<db\\>", "db"));
     }
 }

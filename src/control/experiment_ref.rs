@@ -1,7 +1,9 @@
 //! The experiment reference upstream labels runs with: Chaos Toolkit's
 //! `experiment_hash`, a 12-byte BLAKE2b of the experiment's canonical JSON.
 
-use super::blake2b::blake2b;
+use blake2::digest::consts::U12;
+use blake2::{Blake2b, Digest};
+
 use crate::error::ProbeError;
 use crate::python::dumps_sorted;
 
@@ -11,8 +13,7 @@ pub fn experiment_hash(experiment_json: &str) -> Result<String, ProbeError> {
         ProbeError::invalid(format!("the experiment document is not valid JSON: {e}"))
     })?;
     let canonical = dumps_sorted(&experiment);
-    let digest = blake2b(12, canonical.as_bytes());
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
+    Ok(format!("{:x}", Blake2b::<U12>::digest(canonical)))
 }
 
 #[cfg(test)]

@@ -2,8 +2,6 @@
 //! configured like upstream's `configure_control`, pushing the same metric
 //! families before and after the experiment, with retries.
 
-mod base64url;
-mod blake2b;
 mod configuration;
 pub mod experiment_ref;
 pub mod exposition;

@@ -1,7 +1,8 @@
 //! Where a push goes: the Pushgateway's `/metrics/job/<job>/<key>/<value>`
 //! path, with its `@base64` form for values a path segment cannot carry.
 
-use super::base64url;
+use base64::engine::general_purpose::URL_SAFE;
+use base64::Engine as _;
 
 use crate::order::sorted_positions;
 
@@ -31,7 +32,7 @@ fn segment(key: &str, value: &str) -> (String, String) {
     if value.is_empty() {
         (format!("{key}@base64"), "=".to_string())
     } else if value.contains(['/', ' ']) {
-        (format!("{key}@base64"), base64url::encode(value.as_bytes()))
+        (format!("{key}@base64"), URL_SAFE.encode(value))
     } else {
         (
             key.to_string(),

@@ -5,10 +5,11 @@
 //! current year, midnight), a lone weekday is the latest one (`last`: the
 //! one before, `next`/`this`: the coming one).
 
-use super::civil::{Date, DateTime, Time};
 use super::clock::Clock;
 use super::decimal;
 use super::words::{Modifier, Piece, Unit};
+use jiff::civil::{Date, DateTime, Time};
+use jiff::Span;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(super) enum DateOrder {
@@ -320,8 +321,8 @@ pub(super) fn parse_absolute(
     let has_year = year.is_some();
     let has_month = month.is_some();
     let time = match reading.time.or(part_of_day.map(Clock::hour)) {
-        Some(c) => Time::new(c.hour, c.minute, c.second, c.nanos)?,
-        None => Time::MIDNIGHT,
+        Some(c) => Time::new(c.hour, c.minute, c.second, c.nanos).ok()?,
+        None => Time::midnight(),
     };
     let today = now.date();
     let mut y = year.unwrap_or(today.year());
@@ -330,18 +331,18 @@ pub(super) fn parse_absolute(
     if !(1..=9999).contains(&y) || !(1..=12).contains(&m) || !(1..=31).contains(&d) {
         return None;
     }
-    let mut date = match Date::new(y, m, d) {
+    let mut date = match Date::new(y, m, d).ok() {
         Some(date) => date,
-        None if !has_day && reading.weekday.is_none() => Date::new(y, m, 1)?.last_of_month(),
+        None if !has_day && reading.weekday.is_none() => Date::new(y, m, 1).ok()?.last_of_month(),
         None if !has_year && m == 2 && d == 29 => {
             y = closer_leap_year(y);
-            Date::new(y, m, d)?
+            Date::new(y, m, d).ok()?
         }
         None => return None,
     };
     let mut month_written = has_month;
     if let (Some(target), false) = (reading.weekday, has_day || has_month || has_year) {
-        let current = date.weekday();
+        let current = date.weekday().to_monday_zero_offset();
         let forward = i64::from((target - current).rem_euclid(7));
         let back = i64::from((current - target).rem_euclid(7));
         let steps = match reading.modifier {
@@ -356,28 +357,29 @@ pub(super) fn parse_absolute(
             Some(Modifier::Last) => -(if back == 0 { 7 } else { back }),
             None => -back,
         };
-        date = date.checked_add_days(steps)?;
+        date = date.checked_add(Span::new().days(steps)).ok()?;
         month_written = true;
     } else if reading.modifier.is_some() && !(reading.weekday.is_some() && has_day) {
         return None;
     }
     if !month_written {
-        date = date
-            .with_month(today.month())
-            .or_else(|| date.with_month(12))?;
+        let with_month = |month| date.with().month(month).build().ok();
+        date = with_month(today.month()).or_else(|| with_month(12))?;
     }
     if !has_day && reading.weekday.is_none() && reading.time.is_none() {
         date = date
-            .with_day(today.day())
-            .unwrap_or_else(|| date.last_of_month());
+            .with()
+            .day(today.day())
+            .build()
+            .unwrap_or_else(|_| date.last_of_month());
     }
     (1..=9999)
         .contains(&date.year())
-        .then(|| DateTime::new(date, time))
+        .then(|| date.to_datetime(time))
 }
 
 fn closer_leap_year(year: i16) -> i16 {
-    let leap = |y: i16| Date::new(y, 2, 29).is_some();
+    let leap = |y: i16| Date::new(y, 2, 29).is_ok();
     let next = (year + 1..).find(|&y| leap(y)).unwrap_or(year);
     let previous = (1..year).rev().find(|&y| leap(y)).unwrap_or(year);
     if next - year < year - previous {

@@ -9,17 +9,17 @@
 //! time (`absolute`).
 
 mod absolute;
-mod civil;
 mod clock;
 mod relative;
 mod vocabulary;
 mod words;
 
-pub use civil::Timestamp;
+use jiff::tz::Offset;
+pub use jiff::Timestamp;
+use jiff::Unit;
 
 use crate::error::ProbeError;
 use absolute::{parse_absolute, DateOrder};
-use civil::Offset;
 use relative::parse_relative;
 use words::{sanitize, translate, Piece};
 
@@ -31,8 +31,10 @@ pub fn parse_time_expr(input: &str, now: Timestamp) -> Result<Timestamp, ProbeEr
 
 /// RFC 3339 in UTC with millisecond precision, the form Prometheus is sent:
 /// `2026-11-22T08:29:32.400Z`.
+/// Rounded half away from the epoch; the last instant of jiff's range, which
+/// cannot round up, is printed truncated.
 pub fn format_rfc3339(at: Timestamp) -> String {
-    at.to_rfc3339_millis()
+    format!("{:.3}", at.round(Unit::Millisecond).unwrap_or(at))
 }
 
 fn read(input: &str, now: Timestamp) -> Option<Timestamp> {
@@ -49,10 +51,10 @@ fn read(input: &str, now: Timestamp) -> Option<Timestamp> {
         return Some(at);
     }
     let (zone, pieces) = pop_zone(pieces)?;
-    let offset = Offset::from_seconds(zone.unwrap_or(0))?;
-    let local_now = now.to_datetime(offset)?;
+    let offset = Offset::from_seconds(zone.unwrap_or(0)).ok()?;
+    let local_now = offset.to_datetime(now);
     let civil = parse_relative(&pieces, local_now).or_else(|| {
-        let utc_now = now.to_datetime(Offset::UTC)?;
+        let utc_now = Offset::UTC.to_datetime(now);
         // A string without letters is tried in the date orders of the other
         // locales too, as dateparser tries one locale per date order.
         // Any letter is ASCII: `translate` refused the others.
@@ -65,7 +67,7 @@ fn read(input: &str, now: Timestamp) -> Option<Timestamp> {
             .iter()
             .find_map(|&order| parse_absolute(&pieces, utc_now, order))
     })?;
-    civil.to_timestamp(offset)
+    offset.to_timestamp(civil).ok()
 }
 
 /// `^(\d{10})(\d{3})?(\d{3})?` then the end or a period: seconds, and
@@ -84,7 +86,7 @@ fn parse_epoch(text: &str) -> Option<Timestamp> {
         _ => return None,
     };
     let seconds = i64::try_from(decimal(&text[..10])?).ok()?;
-    Timestamp::new(seconds, (micros * 1000) as i32)
+    Timestamp::new(seconds, (micros * 1000) as i32).ok()
 }
 
 /// Takes the time zone out: a name (`UTC`, `EST`, `Z`), or an offset after

@@ -4,7 +4,9 @@
 //! the future or a sign says otherwise, and an optional time of day
 //! (`yesterday at 10am` is `1 day ago 10 am`).
 
-use super::civil::{Date, DateTime, Time};
+use jiff::civil::{Date, DateTime, Time};
+use jiff::Span;
+
 use super::clock::{read_clock, Clock};
 use super::decimal;
 use super::words::{Piece, Unit};
@@ -101,10 +103,10 @@ pub(super) fn parse_relative(pieces: &[Piece], now: DateTime) -> Option<DateTime
         if !only_months {
             return None;
         }
-        shifted = DateTime::new(shifted.date().with_day(day)?, shifted.time());
+        shifted = shifted.with().day(day).build().ok()?;
     }
     Some(match time {
-        Some(clock) => DateTime::new(shifted.date(), clock.to_time()?),
+        Some(clock) => shifted.date().to_datetime(clock.to_time()?),
         None => shifted,
     })
 }
@@ -126,11 +128,26 @@ fn add_calendar(now: DateTime, months: f64, micros: f64) -> Option<DateTime> {
     if !(1..=9999).contains(&year) {
         return None;
     }
-    let first = Date::new(year, month, 1)?;
+    let first = Date::new(year, month, 1).ok()?;
     let day = today.day().min(first.days_in_month());
-    let moved = DateTime::new(Date::new(year, month, day)?, now.time());
-    let result = moved.checked_add_micros(micros.round_ties_even() as i64)?;
+    let moved = Date::new(year, month, day).ok()?.to_datetime(now.time());
+    let result = add_micros(moved, micros.round_ties_even() as i64)?;
     (1..=9999).contains(&result.date().year()).then_some(result)
+}
+
+/// `micros` later (earlier when negative), exactly: whole days on the
+/// calendar, then the rest of a day (of the same sign, as a span's units
+/// must be). jiff refuses one duration longer than
+/// its instants reach from the epoch (2,932,896 days forward), which
+/// Python's datetime, and so dateparser, adds from an early enough start.
+fn add_micros(at: DateTime, micros: i64) -> Option<DateTime> {
+    const MICROS_PER_DAY: i64 = 86_400_000_000;
+    let span = Span::new()
+        .try_days(micros / MICROS_PER_DAY)
+        .ok()?
+        .try_microseconds(micros % MICROS_PER_DAY)
+        .ok()?;
+    at.checked_add(span).ok()
 }
 
 /// dateparser's `^\s*(\d{1,2})\s+(?=(?:in\s+)?\d+\s+month\b)`.
@@ -233,6 +250,6 @@ fn blocks_amount(piece: &Piece) -> bool {
 
 impl Clock {
     fn to_time(self) -> Option<Time> {
-        Time::new(self.hour, self.minute, self.second, self.nanos)
+        Time::new(self.hour, self.minute, self.second, self.nanos).ok()
     }
 }

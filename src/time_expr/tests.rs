@@ -9,10 +9,9 @@ fn now() -> Timestamp {
     at("2026-11-22T08:30:00Z")
 }
 
-/// An RFC 3339 instant, read by jiff (the oracle, not our reader).
+/// An RFC 3339 instant, read by jiff (not our reader).
 fn at(text: &str) -> Timestamp {
-    let theirs: jiff::Timestamp = text.parse().unwrap();
-    Timestamp::new(theirs.as_second(), theirs.subsec_nanosecond()).unwrap()
+    text.parse().unwrap()
 }
 
 fn parsed(input: &str) -> String {
@@ -233,6 +232,28 @@ fn output_is_millisecond_utc() {
         format_rfc3339(at("2026-11-22T10:29:32.0006+02:00")),
         "2026-11-22T08:29:32.001Z"
     );
+    let print = |second, nanosecond| format_rfc3339(Timestamp::new(second, nanosecond).unwrap());
+    // Half a millisecond rounds away from the epoch, either side of it.
+    assert_eq!(print(0, 1_500_000), "1970-01-01T00:00:00.002Z");
+    assert_eq!(print(0, 999_500_000), "1970-01-01T00:00:01.000Z");
+    assert_eq!(print(-1, 998_500_000), "1969-12-31T23:59:59.998Z");
+    assert_eq!(print(-1, 998_500_001), "1969-12-31T23:59:59.999Z");
+    assert_eq!(print(-62_167_219_201, 0), "-000001-12-31T23:59:59.000Z");
+    // The last instant cannot round up: printed truncated.
+    assert_eq!(format_rfc3339(Timestamp::MAX), "9999-12-30T22:00:00.999Z");
+}
+
+/// Python's datetime adds any number of days within its years 1 to 9999
+/// (these are its results); jiff would refuse more than 2,932,896 in one go.
+#[test]
+fn amounts_of_days_go_as_far_as_pythons_calendar() {
+    let first_day = at("0001-01-01T00:00:00Z");
+    let far = parse_time_expr("in 3000000 days", first_day).unwrap();
+    assert_eq!(format_rfc3339(far), "8214-09-22T00:00:00.000Z");
+    let last_noon = at("9999-12-30T12:00:00Z");
+    let back = parse_time_expr("3652000 days 5 hours ago", last_noon).unwrap();
+    assert_eq!(format_rfc3339(back), "0001-02-27T07:00:00.000Z");
+    assert!(parse_time_expr("in 1 day", last_noon).is_err());
 }
 
 #[test]
