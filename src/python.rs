@@ -207,6 +207,43 @@ fn write_string(out: &mut String, text: &str) {
     out.push('"');
 }
 
+/// The lines the machine's `python3` prints for `script` given `lines` on
+/// stdin, one for each: the tests that hold our emulations to CPython.
+#[cfg(test)]
+fn run_python(script: &str, lines: &[String]) -> Vec<String> {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+
+    let mut python = Command::new("python3")
+        .args(["-c", script])
+        .env("PYTHONIOENCODING", "utf-8")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|why| {
+            panic!(
+                "these tests compare with CPython and need python3 ({why}): run scripts/setup.sh"
+            )
+        });
+    let input: String = lines.iter().map(|line| format!("{line}\n")).collect();
+    python
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let output = python.wait_with_output().unwrap();
+    assert!(output.status.success(), "python3 failed");
+    let printed = String::from_utf8(output.stdout).unwrap();
+    let printed: Vec<String> = printed.lines().map(String::from).collect();
+    assert_eq!(
+        printed.len(),
+        lines.len(),
+        "python3 printed a line for each"
+    );
+    printed
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,9 +309,6 @@ mod tests {
     /// machine's `python3` (scripts/setup.sh installs it).
     #[test]
     fn repr_matches_pythons_own_repr() {
-        use std::io::Write;
-        use std::process::{Command, Stdio};
-
         let mut corpus: Vec<Value> = Vec::new();
         let texts = [
             "",
@@ -337,32 +371,11 @@ mod tests {
         corpus.push(serde_json::json!({"n": [1, 2.5, "it's"], "query": "up{", "when": null}));
         corpus.push(serde_json::json!([[], {}, {"k\u{a0}": {"nested": [true, false]}}]));
 
-        let mut python = Command::new("python3")
-            .args([
-                "-c",
-                "import json, sys\nfor line in sys.stdin:\n    print(repr(json.loads(line)))",
-            ])
-            .env("PYTHONIOENCODING", "utf-8")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("python3 runs (scripts/setup.sh installs it)");
-        let mut input = String::new();
-        for value in &corpus {
-            input.push_str(&value.to_string());
-            input.push('\n');
-        }
-        python
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let output = python.wait_with_output().unwrap();
-        assert!(output.status.success());
-        let expected = String::from_utf8(output.stdout).unwrap();
-        let expected: Vec<&str> = expected.lines().collect();
-        assert_eq!(expected.len(), corpus.len());
+        let lines: Vec<String> = corpus.iter().map(Value::to_string).collect();
+        let expected = run_python(
+            "import json, sys\nfor line in sys.stdin:\n    print(repr(json.loads(line)))",
+            &lines,
+        );
         let differences: Vec<String> = corpus
             .iter()
             .zip(&expected)

@@ -102,9 +102,6 @@ mod tests {
     /// own `float()`: the same number, or an error in both.
     #[test]
     fn float_matches_pythons_own_float() {
-        use std::io::Write;
-        use std::process::{Command, Stdio};
-
         // One JSON string a line, so that any text reaches Python intact;
         // Python answers with the float's bits, or "error".
         let script = "import json, struct, sys\n\
@@ -113,43 +110,25 @@ mod tests {
             \x20       print(struct.pack('>d', float(json.loads(line))).hex())\n\
             \x20   except ValueError:\n\
             \x20       print('error')";
-        let mut python = match Command::new("python3")
-            .args(["-c", script])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-        {
-            Ok(child) => child,
-            Err(why) => panic!(
-                "this test compares float() with CPython's and needs python3 ({why}): run scripts/setup.sh"
-            ),
-        };
-        let input: String = CORPUS
+        let lines: Vec<String> = CORPUS
             .iter()
-            .map(|text| serde_json::Value::from(*text).to_string() + "\n")
+            .map(|text| serde_json::Value::from(*text).to_string())
             .collect();
-        python
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-        let output = python.wait_with_output().unwrap();
-        assert!(output.status.success(), "python3 failed");
-        let answers = String::from_utf8(output.stdout).unwrap();
-        let answers: Vec<&str> = answers.lines().collect();
-        assert_eq!(answers.len(), CORPUS.len());
-        for (text, theirs) in CORPUS.iter().zip(answers) {
+        let answers = crate::python::run_python(script, &lines);
+        for (text, theirs) in CORPUS.iter().zip(&answers) {
             let ours = match float(text) {
                 Some(value) => format!("{:016x}", value.to_bits()),
                 None => "error".to_string(),
             };
             if *text == "١" {
                 // The difference the module comment names.
-                assert_eq!((ours.as_str(), theirs), ("error", "3ff0000000000000"));
+                assert_eq!(
+                    (ours.as_str(), theirs.as_str()),
+                    ("error", "3ff0000000000000")
+                );
                 continue;
             }
-            assert_eq!(ours, theirs, "float({text:?})");
+            assert_eq!(&ours, theirs, "float({text:?})");
         }
     }
 }
