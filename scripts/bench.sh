@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a probe costs, ours next to what it replaces, in one table measured in
 # one run on this machine: a real Prometheus and Pushgateway on 127.0.0.1
-# (free ports, a temp dir, stopped on exit); a whole `chaosprom query`
+# (free ports, temp dirs, stopped on exit; the tests' launcher starts them); a whole `chaosprom query`
 # process next to curl's same GET and the Python extension's probe in a
 # fresh interpreter; one `query` in process from the Rust host, our Python
 # and Node packages next to the Python extension's; `chaosprom run` and
@@ -37,8 +37,8 @@ say "installing what is missing (scripts/setup.sh)"
 scripts/setup.sh >&2
 # As scripts/test.sh: every cargo command compiles the Node addon the same way.
 export NAPI_TYPE_DEF_TMP_FOLDER="$root/target/napi-rs/typedefs"
-say "building chaosprom, the Rust bench, the Python and Node packages (release; quick when fresh)"
-cargo build --release --locked --quiet -p chaosprometheus-cli
+say "building chaosprom, the servers' launcher, the Rust bench, the Python and Node packages (release; quick when fresh)"
+cargo build --release --locked --quiet -p chaosprometheus-cli -p chaosprometheus-test-support --bins
 # The bench profile is release's: the same target dir, wasmtime built once.
 # Its path, so it runs below without waiting for cargo's lock on others' builds.
 rust_bench=$(cargo bench --locked --quiet -p chaosprometheus-cli --bench probes --no-run \
@@ -56,65 +56,25 @@ component="$root/target/guest/chaosprometheus.wasm"
 work=$(mktemp -d)
 results="$work/results"
 mkdir "$results"
-pids=()
+source scripts/lib/servers.sh
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  stop_servers
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-}
-
-wait_for() { # wait_for WHAT COMMAND...: retries for 60 s
-  local what=$1
-  shift
-  for _ in $(seq 1 300); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.2
-  done
-  say "$what did not come up; the servers' logs:"
-  cat "$work"/*.log >&2
-  exit 1
-}
-
-prom_port=$(free_port)
-gateway_port=$(free_port)
-cat >"$work/prometheus.yml" <<YAML
-global: {scrape_interval: 1s, evaluation_interval: 1s}
-scrape_configs:
-  - job_name: prometheus
-    static_configs: [{targets: ['127.0.0.1:$prom_port']}]
-  - job_name: pushgateway
-    honor_labels: true
-    static_configs: [{targets: ['127.0.0.1:$gateway_port']}]
-YAML
-# --persistence.file= : Debian's build would otherwise keep groups in /var/lib.
-prometheus-pushgateway --web.listen-address="127.0.0.1:$gateway_port" --persistence.file= \
-  --log.level=warn >"$work/pushgateway.log" 2>&1 &
-pids+=($!)
-prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
-  --web.listen-address="127.0.0.1:$prom_port" --log.level=warn >"$work/prometheus.log" 2>&1 &
-pids+=($!)
-prom_url="http://127.0.0.1:$prom_port"
-gateway_url="http://127.0.0.1:$gateway_port"
+say "starting Prometheus and the Pushgateway"
+# Prometheus scrapes itself and the Pushgateway every second.
+start_servers "$work" --prometheus --pushgateway
+prom_url=$prometheus_url
+gateway_url=$pushgateway_url
 # One compiled-component cache for every host here, as the benches' own
 # default (bindings/python/bench.py, the test harness): kept between runs.
 export CHAOSPROM_CACHE_DIR="$root/target/release/component-cache"
-say "starting Prometheus ($prom_url) and the Pushgateway ($gateway_url)"
-wait_for "the Pushgateway" curl -sf "$gateway_url/-/ready"
+say "Prometheus is at $prom_url, the Pushgateway at $gateway_url"
 # The experiment's steady state wants Prometheus's own target up; this also
 # fills the component cache, so no timed run compiles it.
-wait_for "Prometheus" "$chaosprom" query-value --prometheus-url "$prom_url" 'up{job="prometheus"}'
+wait_for 60 "Prometheus's first scrape" "$chaosprom" query-value --prometheus-url "$prom_url" 'up{job="prometheus"}'
 
 if command -v hyperfine >/dev/null 2>&1; then
   timer="hyperfine -N $(hyperfine --version | cut -d' ' -f2)"

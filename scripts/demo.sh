@@ -1,69 +1,31 @@
 #!/usr/bin/env bash
 # The main job, end to end: starts a real Prometheus and a real Pushgateway
-# on 127.0.0.1 (free ports, a temp dir), runs PromQL through the sandboxed
-# component with the chaosprom CLI, records an experiment run in the
-# Pushgateway and reads it back through Prometheus, then stops both.
+# on 127.0.0.1 (free ports, temp dirs; the tests' launcher starts them),
+# runs PromQL through the sandboxed component with the chaosprom CLI,
+# records an experiment run in the Pushgateway and reads it back through
+# Prometheus, then stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh demo
 
-echo "demo: building chaosprom (the first build takes several minutes)"
-cargo build --release --locked --quiet -p chaosprometheus-cli
+echo "demo: building chaosprom and the servers' launcher (the first build takes several minutes)"
+# One build of both: the same features, so the host library is built once.
+cargo build --release --locked --quiet -p chaosprometheus-cli -p chaosprometheus-test-support --bins
 chaosprom="$PWD/target/release/chaosprom"
+source scripts/lib/servers.sh
 
 work=$(mktemp -d)
-pids=()
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  stop_servers
   rm -rf "$work"
 }
 trap cleanup EXIT
 
-free_port() {
-  local port
-  while :; do
-    port=$((20000 + RANDOM % 40000))
-    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-      echo "$port"
-      return
-    fi
-  done
-}
-
-wait_for() { # wait_for WHAT COMMAND...: retries for 30 s
-  local what=$1
-  shift
-  for _ in $(seq 1 150); do
-    if "$@" >/dev/null 2>&1; then return 0; fi
-    sleep 0.2
-  done
-  echo "demo: $what did not come up; its log:" >&2
-  cat "$work"/*.log >&2
-  exit 1
-}
-
-prom_port=$(free_port)
-gateway_port=$(free_port)
-cat >"$work/prometheus.yml" <<YAML
-global: {scrape_interval: 1s, evaluation_interval: 1s}
-scrape_configs:
-  - job_name: prometheus
-    static_configs: [{targets: ['127.0.0.1:$prom_port']}]
-  - job_name: pushgateway
-    honor_labels: true
-    static_configs: [{targets: ['127.0.0.1:$gateway_port']}]
-YAML
-# --persistence.file= : Debian's build would otherwise keep groups in /var/lib.
-prometheus-pushgateway --web.listen-address="127.0.0.1:$gateway_port" --persistence.file= \
-  --log.level=warn >"$work/pushgateway.log" 2>&1 &
-pids+=($!)
-prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/data" \
-  --web.listen-address="127.0.0.1:$prom_port" --log.level=warn >"$work/prometheus.log" 2>&1 &
-pids+=($!)
-export CHAOSPROM_PROMETHEUS_URL="http://127.0.0.1:$prom_port"
+# Prometheus scrapes itself and the Pushgateway every second.
+start_servers "$work" --prometheus --pushgateway
+export CHAOSPROM_PROMETHEUS_URL="$prometheus_url"
 export CHAOSPROM_CACHE_DIR="$work/cache"
-wait_for "Prometheus" "$chaosprom" query-value 'up{job="prometheus"}'
+wait_for 30 "Prometheus's first scrape" "$chaosprom" query-value 'up{job="prometheus"}'
 
 quoted() { # the arguments as a person would type them
   local out=() arg
@@ -91,7 +53,7 @@ show query 'up{'
 show query up --when '2 mns ago'
 show query up --prometheus-url http://127.0.0.1:1
 
-export CHAOSPROM_PUSHGATEWAY_URL="http://127.0.0.1:$gateway_port"
+export CHAOSPROM_PUSHGATEWAY_URL="$pushgateway_url"
 echo
 echo "demo: the control records experiment runs in the Pushgateway at $CHAOSPROM_PUSHGATEWAY_URL,"
 echo "      as chaosprometheus.metrics does; Prometheus scrapes it every second."
@@ -100,7 +62,7 @@ cat >"$work/experiment.json" <<'JSON'
 JSON
 show push-run --experiment "$work/experiment.json" --status completed --duration 1.5 --keep-runs
 show push-run --experiment "$work/experiment.json" --status failed --duration 0.8 --deviated --keep-runs
-wait_for "the pushed runs in Prometheus" "$chaosprom" query-value \
+wait_for 30 "the pushed runs in Prometheus" "$chaosprom" query-value \
   'count(chaostoolkit_experiment_duration) == 2'
 show query-value 'sum(chaostoolkit_deviated_experiment_total)'
 show query 'chaostoolkit_experiment_status == 1'

@@ -36,6 +36,8 @@ step "guest unit tests, debug build"
 cargo test --locked -p chaosprometheus 2>&1 | tee -a "$results"
 
 step "unit and integration tests, release build"
+# This also builds target/release/chaosprom-servers, the launcher the Python
+# and Node tests start their servers with (tests/tests/launcher.rs runs it).
 cargo test --release --locked --workspace 2>&1 | tee -a "$results"
 
 step "Python package: build (maturin, release, same target dir) and install"

@@ -1,10 +1,13 @@
 //! The test harness: real servers started on 127.0.0.1 with ephemeral ports
 //! and temp dirs, stopped on drop; a small in-test HTTP server for what a
 //! real server cannot do on demand; test components; the experiment files
-//! and captures the tests compare against; and a host built for a test.
+//! and captures the tests compare against; a host built for a test; and the
+//! queries and oracles the probe tests share.
 
+pub mod answers;
 pub mod components;
 pub mod fake;
+pub mod means;
 pub mod node_exporter;
 pub mod servers;
 pub mod tls;
@@ -63,8 +66,22 @@ pub fn chaostoolkit_venv() -> PathBuf {
     workspace_root().join("target/chaostoolkit-venv")
 }
 
-/// Captures of the Python extension and the real Pushgateway.
+/// Captures of the Python extension and the real Pushgateway, and the
+/// servers' configuration.
 pub mod fixtures {
+    use std::path::PathBuf;
+
+    /// The Prometheus configuration, with `@RULE_FILES@` and
+    /// `@SCRAPE_CONFIGS@` to fill.
+    pub const PROMETHEUS_CONFIG: &str = include_str!("../fixtures/prometheus.yml");
+
+    /// `tests/fixtures/rules/NAME`, a Prometheus rule file.
+    pub fn rules(name: &str) -> PathBuf {
+        super::workspace_root()
+            .join("tests/fixtures/rules")
+            .join(name)
+    }
+
     /// Chaos Toolkit's experiment hashes: `[{"experiment", "ref"}]`.
     pub const EXPERIMENT_REF: &str = include_str!("../fixtures/experiment_ref.json");
     /// The Pushgateway's `/metrics` after a completed run of upstream's control.

@@ -49,14 +49,17 @@ pub struct PrometheusOptions {
     pub scrape_self: bool,
     /// More scrape targets: (job, `host:port`).
     pub targets: Vec<(String, String)>,
+    /// Scrape this Pushgateway (`host:port`, job `pushgateway`) keeping the
+    /// labels of what was pushed (`honor_labels`), as a Pushgateway must be.
+    pub pushgateway: Option<String>,
     /// Serve under this path (`--web.route-prefix`), e.g. `/prom`.
     pub route_prefix: Option<String>,
     /// Samples to load before starting, in OpenMetrics text (with
     /// timestamps), through `promtool tsdb create-blocks-from openmetrics`.
     pub backfill: Option<String>,
-    /// Rule files to load (Prometheus's rule file YAML, each the whole
-    /// text), evaluated every second: alerting rules go pending and firing.
-    pub rule_files: Vec<String>,
+    /// Rule files to load (e.g. [`crate::fixtures::rules`]), evaluated
+    /// every second: alerting rules go pending and firing.
+    pub rule_files: Vec<PathBuf>,
     /// Serve https with this certificate (and client-certificate or
     /// basic-auth requirements) through `--web.config.file`; `url` is then
     /// `https://127.0.0.1:PORT`.
@@ -81,10 +84,6 @@ impl Prometheus {
             let port = free_port();
             let config = dir.path().join("prometheus.yml");
             std::fs::write(&config, config_text(port, &options)).expect("write the config");
-            for (i, rules) in options.rule_files.iter().enumerate() {
-                std::fs::write(dir.path().join(format!("rules-{i}.yml")), rules)
-                    .expect("write the rules");
-            }
             let log = dir.path().join("prometheus.log");
             if let Some(samples) = &options.backfill {
                 backfill(dir.path(), samples);
@@ -199,32 +198,48 @@ impl Drop for Prometheus {
     }
 }
 
+/// `tests/fixtures/prometheus.yml` with its placeholders filled: JSON lists,
+/// which YAML reads as flow sequences.
 fn config_text(port: u16, options: &PrometheusOptions) -> String {
-    let mut text = String::from(
-        "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n",
-    );
-    // Relative to the config file, where start_with writes them.
-    if !options.rule_files.is_empty() {
-        let names: Vec<String> = (0..options.rule_files.len())
-            .map(|i| format!("'rules-{i}.yml'"))
-            .collect();
-        text.insert_str(0, &format!("rule_files: [{}]\n", names.join(", ")));
-    }
     let prefix = options.route_prefix.clone().unwrap_or_default();
+    let job = |name: &str, target: &str| serde_json::json!({"job_name": name, "static_configs": [{"targets": [target]}]});
+    let mut jobs = Vec::new();
     if options.scrape_self {
-        text.push_str(&format!(
-            "  - job_name: prometheus\n    metrics_path: {prefix}/metrics\n    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
-        ));
+        let mut own = job("prometheus", &format!("127.0.0.1:{port}"));
+        own["metrics_path"] = format!("{prefix}/metrics").into();
+        jobs.push(own);
     }
-    for (job, target) in &options.targets {
-        text.push_str(&format!(
-            "  - job_name: {job}\n    static_configs: [{{targets: ['{target}']}}]\n"
-        ));
+    jobs.extend(
+        options
+            .targets
+            .iter()
+            .map(|(name, target)| job(name, target)),
+    );
+    if let Some(gateway) = &options.pushgateway {
+        let mut pushed = job("pushgateway", gateway);
+        pushed["honor_labels"] = true.into();
+        jobs.push(pushed);
     }
-    if !options.scrape_self && options.targets.is_empty() {
-        text = text.replace("scrape_configs:\n", "scrape_configs: []\n");
-    }
-    text
+    // Prometheus reads a relative path from the config's (temp) dir.
+    let rules: Vec<String> = options
+        .rule_files
+        .iter()
+        .map(|path| {
+            std::path::absolute(path)
+                .expect("the working directory exists")
+                .display()
+                .to_string()
+        })
+        .collect();
+    crate::fixtures::PROMETHEUS_CONFIG
+        .replace(
+            "@RULE_FILES@",
+            &serde_json::to_string(&rules).expect("a list"),
+        )
+        .replace(
+            "@SCRAPE_CONFIGS@",
+            &serde_json::to_string(&jobs).expect("a list"),
+        )
 }
 
 fn backfill(dir: &Path, samples: &str) {

@@ -1,5 +1,5 @@
 // The alerts probe of the Node package against a real Prometheus evaluating
-// alerting rules.
+// alerting rules (tests/fixtures/rules/always-firing.yml).
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
@@ -9,22 +9,12 @@ import { startPrometheus } from './support/servers.mjs'
 const require = createRequire(import.meta.url)
 const { PrometheusProbes, InvalidArgumentError } = require('..')
 
-const RULES = `groups:
-  - name: tests
-    rules:
-      - alert: AlwaysFiring
-        expr: vector(1)
-        labels: {severity: page, team: sre}
-      - alert: NeverFiring
-        expr: vector(1) == 2
-`
-
 describe('alerts against a real Prometheus', () => {
   let prometheus
   let probes
 
   before(async () => {
-    prometheus = await startPrometheus({ rules: RULES })
+    prometheus = await startPrometheus({ rules: ['always-firing.yml'] })
     probes = new PrometheusProbes({ baseUrl: prometheus.url })
     await prometheus.waitForSeries('ALERTS{alertname="AlwaysFiring",alertstate="firing"}')
   })

@@ -1,6 +1,6 @@
 """`chaosprometheus.probes.alerts` in process and under the real `chaos run`,
-against a real Prometheus whose rules keep `AlwaysCritical` firing (no `for`)
-and `SlowBurn` pending (`for: 1h`)."""
+against a real Prometheus whose rules (tests/fixtures/rules/static-alerts.yml)
+keep `AlwaysCritical` firing (no `for`) and `SlowBurn` pending (`for: 1h`)."""
 import inspect
 import json
 
@@ -10,25 +10,11 @@ from chaosprometheus import ProbeFailed, probes
 from conftest import our_toolkits, prepare, run_experiment, verdict
 from support.servers import Prometheus, http_get, wait_until
 
-RULES = """
-groups:
-  - name: static
-    rules:
-      - alert: AlwaysCritical
-        expr: vector(1)
-        labels: {severity: critical, team: db}
-        annotations: {summary: "always on"}
-      - alert: SlowBurn
-        expr: vector(1)
-        for: 1h
-        labels: {severity: warning}
-"""
-
 
 @pytest.fixture(scope="module")
 def ruled():
     """Prometheus with the rules, once both alerts are active."""
-    server = Prometheus(rule_files=[RULES])
+    server = Prometheus(rule_files=["static-alerts.yml"])
 
     def active():
         answer = http_get(server.url + "/api/v1/alerts")

@@ -13,24 +13,10 @@ use serde_json::Value;
 use crate::cli::chaosprom;
 use crate::compatibility::{journal_of, prepare_with};
 
-const RULES: &str = r#"
-groups:
-  - name: static
-    rules:
-      - alert: AlwaysCritical
-        expr: vector(1)
-        labels: {severity: critical, team: db}
-        annotations: {summary: "always on"}
-      - alert: SlowBurn
-        expr: vector(1)
-        for: 1h
-        labels: {severity: warning}
-"#;
-
 /// Prometheus with the rules, once both alerts are active.
 fn prometheus() -> Prometheus {
     let prometheus = Prometheus::start_with(PrometheusOptions {
-        rule_files: vec![RULES.into()],
+        rule_files: vec![harness::fixtures::rules("static-alerts.yml")],
         ..PrometheusOptions::default()
     });
     let active = wait_until(Duration::from_secs(30), || {

@@ -5,6 +5,8 @@
 use std::path::Path;
 use std::time::Duration;
 
+use harness::answers::first_series_samples;
+use harness::means::{mean, MeanKind, KINDS};
 use harness::node_exporter::NodeExporter;
 use harness::servers::{wait_until, Prometheus, PrometheusOptions};
 
@@ -34,26 +36,7 @@ fn range_values(cache: &Path, url: &str, query: &str, end: i64, window_s: i64) -
         ],
     );
     assert_eq!(run.status, 0, "{}", run.stderr);
-    let answer: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
-    answer["data"]["result"][0]["values"]
-        .as_array()
-        .map(|values| {
-            values
-                .iter()
-                .map(|pair| pair[1].as_str().unwrap().parse().unwrap())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn mean(kind: &str, values: &[f64]) -> f64 {
-    let n = values.len() as f64;
-    match kind {
-        "arithmetic" => values.iter().sum::<f64>() / n,
-        "geometric" => (values.iter().map(|v| v.ln()).sum::<f64>() / n).exp(),
-        "harmonic" => n / values.iter().map(|v| 1.0 / v).sum::<f64>(),
-        other => panic!("no mean {other}"),
-    }
+    first_series_samples(&serde_json::from_str(&run.stdout).unwrap())
 }
 
 fn assert_close(got: f64, want: f64, what: &str) {
@@ -80,7 +63,7 @@ fn compute_mean_prints_each_kind_of_mean_of_the_range_samples() {
     let samples = range_values(cache.path(), url, SAWTOOTH, end, 60);
     assert_eq!(samples.len(), 61, "{samples:?}");
     let end = end.to_string();
-    for kind in ["arithmetic", "geometric", "harmonic"] {
+    for (kind, name) in KINDS {
         let got = number(
             cache.path(),
             &[
@@ -89,7 +72,7 @@ fn compute_mean_prints_each_kind_of_mean_of_the_range_samples() {
                 "--window",
                 "1m",
                 "--kind",
-                kind,
+                name,
                 "--end",
                 &end,
                 "--step",
@@ -98,11 +81,11 @@ fn compute_mean_prints_each_kind_of_mean_of_the_range_samples() {
                 url,
             ],
         );
-        assert_close(got, mean(kind, &samples), kind);
+        assert_close(got, mean(kind, &samples), name);
     }
     // The kinds differ on these samples, so each was the one asked for.
-    assert!(mean("arithmetic", &samples) > mean("geometric", &samples));
-    assert!(mean("geometric", &samples) > mean("harmonic", &samples));
+    assert!(mean(MeanKind::Arithmetic, &samples) > mean(MeanKind::Geometric, &samples));
+    assert!(mean(MeanKind::Geometric, &samples) > mean(MeanKind::Harmonic, &samples));
 }
 
 #[test]
@@ -214,7 +197,7 @@ fn nodes_cpu_usage_mean_on_a_real_node_exporter_is_the_mean_of_the_usage_range()
         url,
     ];
     let got = number(cache.path(), &args);
-    assert_close(got, mean("arithmetic", &samples), "arithmetic");
+    assert_close(got, mean(MeanKind::Arithmetic, &samples), "arithmetic");
     // The kind reaches the probe too; a sample of 0 % (an idle machine)
     // makes the harmonic mean 0.
     args.extend(["--kind", "harmonic"]);
@@ -222,7 +205,7 @@ fn nodes_cpu_usage_mean_on_a_real_node_exporter_is_the_mean_of_the_usage_range()
     let want = if samples.contains(&0.0) {
         0.0
     } else {
-        mean("harmonic", &samples)
+        mean(MeanKind::Harmonic, &samples)
     };
     assert_close(harmonic, want, "harmonic");
 }

@@ -19,20 +19,6 @@ use serde_json::Value;
 
 use crate::probes::probe_error;
 
-const RULES: &str = r#"
-groups:
-  - name: chaos
-    rules:
-      - alert: ChaosHigh
-        expr: chaos_value > 5
-        for: 4s
-        labels: {severity: critical, team: db}
-        annotations: {summary: "chaos_value is {{ $value }}"}
-      - alert: ChaosAny
-        expr: chaos_value > 0
-        labels: {severity: warning}
-"#;
-
 /// Prometheus with the rules, scraping a Pushgateway the test writes to.
 struct Stage {
     prometheus: Prometheus,
@@ -45,7 +31,7 @@ impl Stage {
         let exporter = Pushgateway::start();
         let prometheus = Prometheus::start_with(PrometheusOptions {
             targets: vec![("chaos".into(), format!("127.0.0.1:{}", exporter.port))],
-            rule_files: vec![RULES.into()],
+            rule_files: vec![harness::fixtures::rules("chaos-value.yml")],
             ..PrometheusOptions::default()
         });
         let host = host(&[&prometheus.url]);

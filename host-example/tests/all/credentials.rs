@@ -2,23 +2,15 @@
 //! never settable by the component, never in what a person or a log sees.
 
 use chaosprometheus_host::{
-    Authority, CallError, Credential, Endpoint, HostConfig, InstantQuery, OutboundPolicy,
-    ProbeError, ProbeHost,
+    Authority, CallError, Credential, Endpoint, HostConfig, OutboundPolicy, ProbeError, ProbeHost,
 };
+use harness::answers::instant;
 use harness::fake::{response, FakeServer, Reply};
 
 /// If this ever shows up in output, a credential leaked.
 const SENTINEL: &str = "sentinel-7f3a9c2e-do-not-print";
 
 const EMPTY_VECTOR: &str = r#"{"status":"success","data":{"resultType":"vector","result":[]}}"#;
-
-fn instant() -> InstantQuery {
-    InstantQuery {
-        query: "up".into(),
-        when: None,
-        timeout: None,
-    }
-}
 
 fn host_with(policy: OutboundPolicy) -> ProbeHost {
     ProbeHost::new(HostConfig {
@@ -41,10 +33,10 @@ async fn credentials_and_headers_go_to_their_authority_only() {
     );
     policy.allow(Authority::from_url(&other.url).unwrap());
     let host = host_with(policy.clone());
-    host.query(&harness::endpoint(&secured.url), &instant())
+    host.query(&harness::endpoint(&secured.url), &instant("up"))
         .await
         .unwrap();
-    host.query(&harness::endpoint(&other.url), &instant())
+    host.query(&harness::endpoint(&other.url), &instant("up"))
         .await
         .unwrap();
 
@@ -75,7 +67,7 @@ async fn basic_auth_is_sent_as_rfc_7617_says() {
         vec![],
     );
     host_with(policy)
-        .query(&harness::endpoint(&server.url), &instant())
+        .query(&harness::endpoint(&server.url), &instant("up"))
         .await
         .unwrap();
     // base64("chaos:s3cret:with:colons")
@@ -93,7 +85,7 @@ async fn the_component_cannot_set_authorization_itself() {
         headers: vec![("Authorization".into(), "Bearer smuggled".into())],
         ..harness::endpoint(&server.url)
     };
-    let error = host_with(policy).query(&endpoint, &instant()).await;
+    let error = host_with(policy).query(&endpoint, &instant("up")).await;
     let Err(CallError::Probe(ProbeError::InvalidArgument(message))) = error else {
         panic!("{error:?}")
     };
@@ -121,7 +113,7 @@ async fn a_credential_echoed_by_the_server_is_redacted_from_errors() {
         vec![],
     );
     let error = host_with(policy)
-        .query(&harness::endpoint(&echo.url), &instant())
+        .query(&harness::endpoint(&echo.url), &instant("up"))
         .await;
     let Err(CallError::Probe(ProbeError::HttpStatus(status))) = error else {
         panic!("{error:?}")

@@ -4,9 +4,9 @@
 //! gets its answer.
 
 use chaosprometheus_host::{
-    BadResponseKind, CallError, CallLimits, Endpoint, InstantQuery, ProbeError, ProbeHost,
-    TransportFailure,
+    BadResponseKind, CallError, CallLimits, Endpoint, ProbeError, ProbeHost, TransportFailure,
 };
+use harness::answers::instant;
 use harness::fake::{FakeServer, Reply};
 
 /// What a well-behaved Prometheus answers.
@@ -19,7 +19,9 @@ fn good_server() -> FakeServer {
 
 /// The call after a fault: through the same host, to `good`, it succeeds.
 async fn assert_next_call_works(host: &ProbeHost, good: &FakeServer) {
-    let answer = host.query(&harness::endpoint(&good.url), &instant()).await;
+    let answer = host
+        .query(&harness::endpoint(&good.url), &instant("up"))
+        .await;
     assert_eq!(
         answer.as_deref().ok(),
         Some(GOOD_ANSWER),
@@ -27,20 +29,12 @@ async fn assert_next_call_works(host: &ProbeHost, good: &FakeServer) {
     );
 }
 
-fn instant() -> InstantQuery {
-    InstantQuery {
-        query: "up".into(),
-        when: None,
-        timeout: None,
-    }
-}
-
 /// The error of a call to `endpoint` (on `server`), after which the same
 /// host's next call must work.
 async fn probe(server: &FakeServer, endpoint: Endpoint) -> ProbeError {
     let good = good_server();
     let host = harness::host(&[&server.url, &good.url]);
-    let error = match host.query(&endpoint, &instant()).await {
+    let error = match host.query(&endpoint, &instant("up")).await {
         Err(CallError::Probe(error)) => error,
         other => panic!("expected a probe error, got {other:?}"),
     };
@@ -146,7 +140,7 @@ async fn a_body_over_the_cap_is_refused_while_memory_stays_bounded() {
         max_response_bytes: Some(8 << 20),
         ..harness::endpoint(&server.url)
     };
-    let error = host.query(&endpoint, &instant()).await;
+    let error = host.query(&endpoint, &instant("up")).await;
     assert!(
         matches!(&error, Err(CallError::Probe(ProbeError::BadResponse(b))) if b.kind == BadResponseKind::TooLarge),
         "{error:?}"
@@ -176,7 +170,7 @@ async fn refused_connections_are_typed() {
     let url = format!("http://127.0.0.1:{port}");
     let good = good_server();
     let host = harness::host(&[&url, &good.url]);
-    let error = host.query(&harness::endpoint(&url), &instant()).await;
+    let error = host.query(&harness::endpoint(&url), &instant("up")).await;
     assert!(
         matches!(&error, Err(CallError::Probe(ProbeError::Transport(t))) if t.kind == TransportFailure::ConnectionRefused),
         "{error:?}"

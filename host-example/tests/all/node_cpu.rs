@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use chaosprometheus_host::MeanKind;
+use harness::answers::first_series_samples;
 use harness::node_exporter::NodeExporter;
 use harness::servers::{http_get, wait_until, Prometheus, PrometheusOptions};
 use harness::{endpoint, host, unix_now};
@@ -28,15 +29,7 @@ fn raw_range(prometheus: &Prometheus, query: &str, start: i64, end: i64) -> Vec<
     let (status, body) = http_get(prometheus.port, &format!("/api/v1/query_range?{params}"))
         .expect("Prometheus answers");
     assert_eq!(status, 200, "{body}");
-    json(&body)["data"]["result"][0]["values"]
-        .as_array()
-        .map(|values| {
-            values
-                .iter()
-                .map(|pair| pair[1].as_str().unwrap().parse().unwrap())
-                .collect()
-        })
-        .unwrap_or_default()
+    first_series_samples(&json(&body))
 }
 
 #[tokio::test]

@@ -6,6 +6,8 @@ use chaosprometheus_host::{MeanKind, MeanWindow, ProbeError};
 use harness::servers::{Prometheus, PrometheusOptions};
 use harness::{endpoint, host, unix_now};
 
+use harness::means::{mean, KINDS};
+
 use crate::probes::{arithmetic_mean, instant, json, probe_error, range, sample_values, window};
 
 #[tokio::test]
@@ -73,18 +75,7 @@ async fn compute_mean_matches_the_raw_range_samples_for_every_kind() {
             .unwrap(),
     );
     assert_eq!(samples.len(), 31);
-    let n = samples.len() as f64;
-    let expected = [
-        (MeanKind::Arithmetic, arithmetic_mean(&samples)),
-        (
-            MeanKind::Geometric,
-            (samples.iter().map(|x| x.ln()).sum::<f64>() / n).exp(),
-        ),
-        (
-            MeanKind::Harmonic,
-            n / samples.iter().map(|x| 1.0 / x).sum::<f64>(),
-        ),
-    ];
+    let expected = KINDS.map(|(kind, _)| (kind, mean(kind, &samples)));
     for (kind, want) in expected {
         let got = host
             .compute_mean(&e, query, &window("5m", kind, end, "10"))

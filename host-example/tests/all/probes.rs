@@ -7,18 +7,13 @@ use chaosprometheus_host::{
     BadResponseKind, CallError, CallLimits, Endpoint, InstantQuery, MeanKind, MeanWindow,
     ProbeError, RangeQuery, TransportFailure,
 };
+use harness::answers::first_series_samples;
+pub(crate) use harness::answers::instant;
 use harness::fake::{FakeServer, Reply};
+use harness::means::mean;
 use harness::servers::{Prometheus, PrometheusOptions};
 use harness::{endpoint, host, host_with, unix_now};
 use serde_json::Value;
-
-pub(crate) fn instant(query: &str) -> InstantQuery {
-    InstantQuery {
-        query: query.into(),
-        when: None,
-        timeout: None,
-    }
-}
 
 pub(crate) fn at(query: &str, when: &str) -> InstantQuery {
     InstantQuery {
@@ -59,18 +54,16 @@ pub(crate) fn probe_error(result: Result<impl std::fmt::Debug, CallError>) -> Pr
     }
 }
 
-/// The sample values of the first series of a range answer.
+/// The sample values of the first series of a range answer, which must
+/// have one.
 pub(crate) fn sample_values(body: &str) -> Vec<f64> {
-    json(body)["data"]["result"][0]["values"]
-        .as_array()
-        .expect("a matrix answer")
-        .iter()
-        .map(|pair| pair[1].as_str().unwrap().parse().unwrap())
-        .collect()
+    let samples = first_series_samples(&json(body));
+    assert!(!samples.is_empty(), "no series in {body}");
+    samples
 }
 
 pub(crate) fn arithmetic_mean(samples: &[f64]) -> f64 {
-    samples.iter().sum::<f64>() / samples.len() as f64
+    mean(MeanKind::Arithmetic, samples)
 }
 
 pub(crate) fn scalar_value(body: &str) -> f64 {

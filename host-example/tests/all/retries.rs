@@ -8,20 +8,13 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chaosprometheus_host::{
-    Authority, CallError, HostConfig, InstantQuery, OutboundPolicy, ProbeError, ProbeHost,
-    RetryPolicy, TransportFailure,
+    Authority, CallError, HostConfig, OutboundPolicy, ProbeError, ProbeHost, RetryPolicy,
+    TransportFailure,
 };
+use harness::answers::instant;
 use harness::fake::{response, FakeServer, Reply};
 
 const GOOD_ANSWER: &str = r#"{"status":"success","data":{"resultType":"scalar","result":[1,"2"]}}"#;
-
-fn instant() -> InstantQuery {
-    InstantQuery {
-        query: "up".into(),
-        when: None,
-        timeout: None,
-    }
-}
 
 fn host(url: &str, retry: RetryPolicy) -> ProbeHost {
     let mut policy = OutboundPolicy::default();
@@ -69,7 +62,7 @@ async fn a_refused_connection_is_retried_until_the_server_is_up() {
             Reply::Bytes(response(200, "application/json", GOOD_ANSWER.as_bytes()))
         })
     });
-    let answer = host.query(&harness::endpoint(&url), &instant()).await;
+    let answer = host.query(&harness::endpoint(&url), &instant("up")).await;
     let server = starter.await.unwrap();
     assert_eq!(answer.unwrap(), GOOD_ANSWER);
     assert_eq!(server.received().len(), 1);
@@ -80,7 +73,7 @@ async fn two_503s_then_a_200_is_the_200() {
     let unavailable = response(503, "text/plain", b"Service Unavailable");
     let server = failing_then_good(vec![unavailable.clone(), unavailable]);
     let answer = host(&server.url, tries(3))
-        .query(&harness::endpoint(&server.url), &instant())
+        .query(&harness::endpoint(&server.url), &instant("up"))
         .await;
     assert_eq!(answer.unwrap(), GOOD_ANSWER);
     assert_eq!(server.received().len(), 3);
@@ -92,7 +85,7 @@ async fn a_429_waits_out_retry_after() {
     let server = failing_then_good(vec![too_many]);
     let started = Instant::now();
     let answer = host(&server.url, tries(3))
-        .query(&harness::endpoint(&server.url), &instant())
+        .query(&harness::endpoint(&server.url), &instant("up"))
         .await;
     assert_eq!(answer.unwrap(), GOOD_ANSWER);
     assert_eq!(server.received().len(), 2);
@@ -108,7 +101,7 @@ async fn a_400_is_tried_once() {
         r#"{"status":"error","errorType":"bad_data","error":"parse error"}"#,
     );
     let error = host(&server.url, tries(5))
-        .query(&harness::endpoint(&server.url), &instant())
+        .query(&harness::endpoint(&server.url), &instant("up"))
         .await;
     assert!(
         matches!(&error, Err(CallError::Probe(ProbeError::Prometheus(p))) if p.error_type == "bad_data" && !p.message.contains("attempts")),
@@ -125,7 +118,7 @@ async fn a_prometheus_execution_error_behind_a_503_is_tried_once() {
         r#"{"status":"error","errorType":"execution","error":"boom"}"#,
     );
     let error = host(&server.url, tries(5))
-        .query(&harness::endpoint(&server.url), &instant())
+        .query(&harness::endpoint(&server.url), &instant("up"))
         .await;
     assert!(
         matches!(&error, Err(CallError::Probe(ProbeError::Prometheus(p))) if p.error_type == "execution" && p.status == 503),
@@ -138,7 +131,7 @@ async fn a_prometheus_execution_error_behind_a_503_is_tried_once() {
 async fn the_error_after_the_last_try_says_how_many_were_made() {
     let server = FakeServer::answering(503, "text/plain", "Service Unavailable");
     let error = host(&server.url, tries(3))
-        .query(&harness::endpoint(&server.url), &instant())
+        .query(&harness::endpoint(&server.url), &instant("up"))
         .await;
     match error {
         Err(CallError::Probe(ProbeError::HttpStatus(h))) => {
@@ -156,7 +149,7 @@ async fn the_error_after_the_last_try_says_how_many_were_made() {
     let port = harness::servers::free_port();
     let url = format!("http://127.0.0.1:{port}");
     match host(&url, tries(2))
-        .query(&harness::endpoint(&url), &instant())
+        .query(&harness::endpoint(&url), &instant("up"))
         .await
     {
         Err(CallError::Probe(ProbeError::Transport(t))) => {

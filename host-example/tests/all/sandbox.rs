@@ -1,17 +1,10 @@
 //! What the component can reach, proven against servers: one authority,
 //! exactly as written, and redirects only within what is allowed.
 
-use chaosprometheus_host::{CallError, InstantQuery, ProbeError, TransportFailure};
+use chaosprometheus_host::{CallError, ProbeError, TransportFailure};
+use harness::answers::instant;
 use harness::fake::{response, FakeServer, Reply};
 use harness::servers::{Prometheus, PrometheusOptions};
-
-fn instant() -> InstantQuery {
-    InstantQuery {
-        query: "1+1".into(),
-        when: None,
-        timeout: None,
-    }
-}
 
 fn denied(result: Result<String, CallError>) -> bool {
     matches!(result, Err(CallError::Probe(ProbeError::Transport(t))) if t.kind == TransportFailure::Denied)
@@ -33,14 +26,17 @@ async fn other_spellings_of_the_same_server_are_refused_without_a_connection() {
         format!("https://127.0.0.1:{port}"),
     ] {
         assert!(
-            denied(host.query(&harness::endpoint(&spelling), &instant()).await),
+            denied(
+                host.query(&harness::endpoint(&spelling), &instant("1+1"))
+                    .await
+            ),
             "{spelling}"
         );
     }
     let after = prometheus.own_metric(accepted);
     assert_eq!(after - before, 1.0, "only the second reading connected");
     assert!(host
-        .query(&harness::endpoint(&prometheus.url), &instant())
+        .query(&harness::endpoint(&prometheus.url), &instant("1+1"))
         .await
         .is_ok());
 }
@@ -67,7 +63,7 @@ async fn redirects_within_the_allowed_authority_are_followed_up_to_five_hops() {
     let five = redirecting(5);
     let host = harness::host(&[&five.url]);
     assert_eq!(
-        host.query(&harness::endpoint(&five.url), &instant())
+        host.query(&harness::endpoint(&five.url), &instant("1+1"))
             .await
             .unwrap(),
         ANSWER
@@ -76,7 +72,9 @@ async fn redirects_within_the_allowed_authority_are_followed_up_to_five_hops() {
 
     let six = redirecting(6);
     let host = harness::host(&[&six.url]);
-    let error = host.query(&harness::endpoint(&six.url), &instant()).await;
+    let error = host
+        .query(&harness::endpoint(&six.url), &instant("1+1"))
+        .await;
     assert!(
         matches!(&error, Err(CallError::Probe(ProbeError::Transport(t))) if t.message.contains("redirected more than 5 times")),
         "{error:?}"
@@ -92,7 +90,7 @@ async fn a_redirect_to_an_authority_not_allowed_is_refused_without_a_connection(
     });
     let host = harness::host(&[&redirector.url]);
     assert!(denied(
-        host.query(&harness::endpoint(&redirector.url), &instant())
+        host.query(&harness::endpoint(&redirector.url), &instant("1+1"))
             .await
     ));
     assert_eq!(elsewhere.connections(), 0);

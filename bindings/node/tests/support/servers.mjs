@@ -1,41 +1,22 @@
-// Real Prometheus and Pushgateway processes from the Debian packages, each on
-// 127.0.0.1 with an ephemeral port and its own temp dir, stopped at the end;
-// and a small in-test HTTP server for what a real server will not do on
-// demand (echo the request, never answer). bindings/python/tests/support/
-// servers.py does the same for the Python package.
-import { spawn, spawnSync } from 'node:child_process'
-import { mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+// Real Prometheus and Pushgateway processes, started by the harness's
+// launcher (tests/src/bin/chaosprom-servers.rs, the one way every suite
+// starts them) on 127.0.0.1 with ephemeral ports and temp dirs, stopped at
+// the end; and a small in-test HTTP server for what a real server will not
+// do on demand (echo the request, never answer).
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { once } from 'node:events'
 import net from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..')
+const LAUNCHER = join(ROOT, 'target', 'release', 'chaosprom-servers')
+const RULES = join(ROOT, 'tests', 'fixtures', 'rules')
+
 export const SETUP = 'scripts/setup.sh'
-
-/** The path of `name`, or an error that says how to install it. */
-export function requireBinary(name, debianPackage) {
-  const found = spawnSync('sh', ['-c', `command -v "${name}"`], { encoding: 'utf8' })
-  const path = found.stdout.trim()
-  if (found.status !== 0 || !path) {
-    throw new Error(
-      `\`${name}\` is not installed, so this test cannot start a real server. ` +
-        `Run \`${SETUP}\` (it installs the Debian package \`${debianPackage}\`), ` +
-        'then run the tests again.',
-    )
-  }
-  return path
-}
-
-export function freePort() {
-  return new Promise((resolve, reject) => {
-    const probe = net.createServer()
-    probe.once('error', reject)
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address()
-      probe.close(() => resolve(port))
-    })
-  })
-}
 
 async function get(url, timeoutMs = 2000) {
   try {
@@ -57,123 +38,74 @@ export async function waitUntil(limitMs, check) {
   return false
 }
 
-class ServerProcess {
-  constructor(command, args, port, directory) {
-    this.port = port
-    this.url = `http://127.0.0.1:${port}`
-    this.logPath = join(directory, 'server.log')
-    const log = openSync(this.logPath, 'w')
-    this.exited = false
-    this.child = spawn(command, args, { stdio: ['ignore', log, log] })
-    this.child.on('exit', () => (this.exited = true))
+/** The launcher with `args`, once it printed the servers' addresses; it
+ * stops them when its stdin closes, so a test run that dies leaves none. */
+async function launch(args) {
+  if (!existsSync(LAUNCHER)) {
+    throw new Error(
+      `${LAUNCHER} is not built: \`scripts/test.sh\` builds it ` +
+        '(cargo build --release -p chaosprometheus-test-support)',
+    )
   }
-
-  async ready(path) {
-    return waitUntil(30_000, async () => {
-      if (this.exited) return false
-      const answer = await get(this.url + path)
-      return answer?.status === 200 ? true : undefined
-    })
+  const child = spawn(LAUNCHER, args, { stdio: ['pipe', 'pipe', 'pipe'] })
+  let errors = ''
+  child.stderr.setEncoding('utf8').on('data', (text) => (errors += text))
+  const exited = once(child, 'exit')
+  const line = await Promise.race([
+    once(createInterface({ input: child.stdout }), 'line').then(([first]) => first),
+    exited.then(() => null),
+  ])
+  if (line === null) {
+    // Everything it wrote, not only what had arrived when it exited.
+    await once(child.stderr, 'close').catch(() => {})
+    throw new Error(errors || `the launcher exited with ${child.exitCode}`)
   }
-
-  log() {
-    return readFileSync(this.logPath, 'utf8')
-  }
-
-  async stop() {
-    if (!this.exited) {
-      const exited = new Promise((resolve) => this.child.once('exit', resolve))
-      this.child.kill('SIGKILL')
+  return {
+    addresses: JSON.parse(line),
+    async stop() {
+      child.stdin.end()
       await exited
-    }
+    },
   }
-}
-
-async function start(what, make) {
-  // A port picked free can be taken before the server binds it: retry.
-  let lastLog = ''
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const { server, readyPath } = await make()
-    if (await server.ready(readyPath)) return server
-    lastLog = server.log()
-    await server.stop()
-  }
-  throw new Error(`${what} did not become ready; its log:\n${lastLog}`)
 }
 
 /** A real Prometheus scraping itself every second (job `prometheus`) and
- * the `[job, "host:port"]` targets given, with the alerting rules given
- * (YAML text) evaluated every second. */
-export async function startPrometheus({ targets = [], rules } = {}) {
-  const binary = requireBinary('prometheus', 'prometheus')
-  const dir = mkdtempSync(join(tmpdir(), 'prometheus-'))
-  const server = await start('Prometheus', async () => {
-    const port = await freePort()
-    const config = join(dir, 'prometheus.yml')
-    let text = 'global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n'
-    if (rules) {
-      writeFileSync(join(dir, 'rules.yml'), rules)
-      text += `rule_files: ['${join(dir, 'rules.yml')}']\n`
-    }
-    text += 'scrape_configs:\n  - job_name: prometheus\n'
-    text += `    static_configs: [{targets: ['127.0.0.1:${port}']}]\n`
-    for (const [job, target] of targets) {
-      text += `  - job_name: ${job}\n    static_configs: [{targets: ['${target}']}]\n`
-    }
-    writeFileSync(config, text)
-    const args = [
-      `--config.file=${config}`,
-      `--storage.tsdb.path=${join(dir, `data-${port}`)}`,
-      `--web.listen-address=127.0.0.1:${port}`,
-      '--log.level=warn',
-    ]
-    return { server: new ServerProcess(binary, args, port, dir), readyPath: '/-/ready' }
-  })
+ * the `[job, "host:port"]` targets given, evaluating every second the rule
+ * files given (names under tests/fixtures/rules). */
+export async function startPrometheus({ targets = [], rules = [] } = {}) {
+  const servers = await launch([
+    '--prometheus',
+    ...targets.map(([job, target]) => `--target=${job}=${target}`),
+    ...rules.map((name) => `--rules=${join(RULES, name)}`),
+  ])
+  const url = servers.addresses.prometheus
   return {
-    url: server.url,
+    url,
     /** Waits until `query` has a series (the first scrapes take a second). */
     async waitForSeries(query) {
-      const url = `${server.url}/api/v1/query?query=${encodeURIComponent(query)}`
       const found = await waitUntil(60_000, async () => {
-        const answer = await get(url)
+        const answer = await get(`${url}/api/v1/query?query=${encodeURIComponent(query)}`)
         return answer?.status === 200 && !answer.text.includes('"result":[]') ? true : undefined
       })
       if (!found) throw new Error(`no series for ${query} within 60 s`)
     },
-    async stop() {
-      await server.stop()
-      rmSync(dir, { recursive: true, force: true })
-    },
+    stop: servers.stop,
   }
 }
 
 /** A real Pushgateway with persistence off. */
 export async function startPushgateway() {
-  const binary = requireBinary('prometheus-pushgateway', 'prometheus-pushgateway')
-  const dir = mkdtempSync(join(tmpdir(), 'pushgateway-'))
-  const server = await start('the Pushgateway', async () => {
-    const port = await freePort()
-    const args = [
-      `--web.listen-address=127.0.0.1:${port}`,
-      // Debian's build persists to /var/lib by default, which would carry
-      // groups from one gateway to the next.
-      '--persistence.file=',
-      '--log.level=warn',
-    ]
-    return { server: new ServerProcess(binary, args, port, dir), readyPath: '/-/ready' }
-  })
+  const servers = await launch(['--pushgateway'])
+  const url = servers.addresses.pushgateway
   return {
-    url: server.url,
+    url,
     /** The groups pushed, as the Pushgateway's API lists them. */
     async groups() {
-      const answer = await get(`${server.url}/api/v1/metrics`, 5000)
+      const answer = await get(`${url}/api/v1/metrics`, 5000)
       if (answer?.status !== 200) throw new Error('the Pushgateway does not answer')
       return JSON.parse(answer.text).data ?? []
     },
-    async stop() {
-      await server.stop()
-      rmSync(dir, { recursive: true, force: true })
-    },
+    stop: servers.stop,
   }
 }
 

@@ -1,11 +1,10 @@
-"""Real Prometheus and Pushgateway processes from the Debian packages, each on
-127.0.0.1 with an ephemeral port and its own temp dir, stopped at the end;
+"""Real Prometheus and Pushgateway processes, started by the harness's
+launcher (tests/src/bin/chaosprom-servers.rs, the one way every suite starts
+them) on 127.0.0.1 with ephemeral ports and temp dirs, stopped at the end;
 and small in-test HTTP servers for what a real server will not do on demand
 (echo the request, answer garbage, never answer)."""
 import http.server
 import json
-import os
-import shutil
 import socket
 import ssl
 import subprocess
@@ -14,20 +13,12 @@ import threading
 import time
 import urllib.parse
 import urllib.request
+from pathlib import Path
 from typing import Callable, List, Optional
 
-SETUP = "scripts/setup.sh"
-
-
-def require_binary(name: str, package: str) -> str:
-    path = shutil.which(name)
-    if path is None:
-        raise AssertionError(
-            f"`{name}` is not installed, so this test cannot start a real server. "
-            f"Run `{SETUP}` (it installs the Debian package `{package}`), "
-            "then run the tests again."
-        )
-    return path
+ROOT = Path(__file__).resolve().parents[4]
+LAUNCHER = ROOT / "target" / "release" / "chaosprom-servers"
+RULES = ROOT / "tests" / "fixtures" / "rules"
 
 
 def free_port() -> int:
@@ -57,101 +48,53 @@ def wait_until(limit: float, check: Callable[[], Optional[bool]]) -> bool:
     return False
 
 
-class _Process:
-    def __init__(self, command: List[str], ready_path: str, port: int, directory: str,
-                 scheme: str = "http"):
-        self.port = port
-        self.url = f"{scheme}://127.0.0.1:{port}"
-        self.dir = directory
-        self.log_path = os.path.join(directory, "server.log")
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=log, stderr=log
-            )
+class _Launched:
+    """The launcher with `args`, once it printed the servers' addresses; it
+    stops them when its stdin closes, so a test run that dies leaves none."""
 
-        def ready() -> Optional[bool]:
-            if self.process.poll() is not None:
-                return False
-            answer = http_get(self.url + ready_path, timeout=2)
-            return True if answer and answer[0] == 200 else None
-
-        self.ready = wait_until(30, ready)
-
-    def log(self) -> str:
-        with open(self.log_path, errors="replace") as log:
-            return log.read()
+    def __init__(self, args: List[str]):
+        assert LAUNCHER.is_file(), (
+            f"{LAUNCHER} is not built: `scripts/test.sh` builds it "
+            "(cargo build --release -p chaosprometheus-test-support)"
+        )
+        self._errors = tempfile.TemporaryFile()
+        self._process = subprocess.Popen(
+            [str(LAUNCHER), *args], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=self._errors,
+        )
+        line = self._process.stdout.readline()
+        if not line:
+            self._process.wait()
+            self._errors.seek(0)
+            raise AssertionError(self._errors.read().decode(errors="replace"))
+        self.addresses = json.loads(line)
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-        self.process.wait()
-
-
-def _start(make: Callable[[], _Process], what: str) -> _Process:
-    # A port picked free can be taken before the server binds it: retry.
-    last_log = ""
-    for _ in range(3):
-        server = make()
-        if server.ready:
-            return server
-        last_log = server.log()
-        server.stop()
-    raise AssertionError(f"{what} did not become ready; its log:\n{last_log}")
+        self._process.stdin.close()
+        self._process.wait()
+        self._errors.close()
 
 
 class Prometheus:
     """A real Prometheus scraping itself every second (job `prometheus`),
     and the `(job, "host:port")` targets given, evaluating every second the
-    rule files given (each the whole YAML text)."""
+    rule files given (names under tests/fixtures/rules)."""
 
     def __init__(self, targets: Optional[List[tuple]] = None, rule_files: Optional[List[str]] = None,
                  tls: Optional[tuple] = None):
         """`tls`: (certificate PEM, key PEM) to serve https with."""
-        binary = require_binary("prometheus", "prometheus")
-        self._tmp = tempfile.TemporaryDirectory(prefix="prometheus-")
-
-        def make() -> _Process:
-            port = free_port()
-            directory = tempfile.mkdtemp(dir=self._tmp.name)
-            config = os.path.join(directory, "prometheus.yml")
-            names = []
-            for i, rules in enumerate(rule_files or []):
-                names.append(os.path.join(directory, f"rules-{i}.yml"))
-                with open(names[-1], "w") as f:
-                    f.write(rules)
-            with open(config, "w") as f:
-                if names:
-                    f.write(f"rule_files: {json.dumps(names)}\n")
-                f.write(
-                    "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\n"
-                    "scrape_configs:\n  - job_name: prometheus\n"
-                    f"    static_configs: [{{targets: ['127.0.0.1:{port}']}}]\n"
-                )
-                for job, target in targets or []:
-                    f.write(
-                        f"  - job_name: {job}\n"
-                        f"    static_configs: [{{targets: ['{target}']}}]\n"
-                    )
-            command = [
-                binary,
-                f"--config.file={config}",
-                f"--storage.tsdb.path={os.path.join(directory, 'data')}",
-                f"--web.listen-address=127.0.0.1:{port}",
-                "--log.level=warn",
-            ]
+        args = ["--prometheus"]
+        args += [f"--target={job}={target}" for job, target in targets or []]
+        args += [f"--rules={RULES / name}" for name in rule_files or []]
+        # The launcher reads the PEMs at start: the files can go right after.
+        with tempfile.TemporaryDirectory(prefix="prometheus-tls-") as directory:
             if tls:
-                paths = [os.path.join(directory, name) for name in ("cert.pem", "key.pem")]
-                for path, pem in zip(paths, tls):
-                    with open(path, "wb") as f:
-                        f.write(pem)
-                web = os.path.join(directory, "web.yml")
-                with open(web, "w") as f:
-                    f.write(f"tls_server_config:\n  cert_file: {paths[0]}\n  key_file: {paths[1]}\n")
-                command.append(f"--web.config.file={web}")
-            return _Process(command, "/-/ready", port, directory, "https" if tls else "http")
-
-        self._server = _start(make, "Prometheus")
-        self.url = self._server.url
+                for name, pem in zip(("cert", "key"), tls):
+                    path = Path(directory) / f"{name}.pem"
+                    path.write_bytes(pem)
+                    args.append(f"--tls-{name}={path}")
+            self._servers = _Launched(args)
+        self.url = self._servers.addresses["prometheus"]
 
     def wait_for_series(self, query: str) -> None:
         url = self.url + "/api/v1/query?" + urllib.parse.urlencode({"query": query})
@@ -165,35 +108,15 @@ class Prometheus:
         assert wait_until(60, found), f"no series for {query} within 60 s"
 
     def stop(self) -> None:
-        self._server.stop()
-        self._tmp.cleanup()
+        self._servers.stop()
 
 
 class Pushgateway:
     """A real Pushgateway with persistence off."""
 
     def __init__(self):
-        binary = require_binary("prometheus-pushgateway", "prometheus-pushgateway")
-        self._tmp = tempfile.TemporaryDirectory(prefix="pushgateway-")
-
-        def make() -> _Process:
-            port = free_port()
-            return _Process(
-                [
-                    binary,
-                    f"--web.listen-address=127.0.0.1:{port}",
-                    # Debian's build persists to /var/lib by default, which
-                    # would carry groups from one gateway to the next.
-                    "--persistence.file=",
-                    "--log.level=warn",
-                ],
-                "/-/ready",
-                port,
-                tempfile.mkdtemp(dir=self._tmp.name),
-            )
-
-        self._server = _start(make, "the Pushgateway")
-        self.url = self._server.url
+        self._servers = _Launched(["--pushgateway"])
+        self.url = self._servers.addresses["pushgateway"]
 
     def groups(self) -> list:
         answer = http_get(self.url + "/api/v1/metrics")
@@ -217,8 +140,7 @@ class Pushgateway:
         return found
 
     def stop(self) -> None:
-        self._server.stop()
-        self._tmp.cleanup()
+        self._servers.stop()
 
 
 class TestServer:
