@@ -55,7 +55,7 @@ pub enum SettingError {
     #[error("TLS for {authority}: {source}")]
     Tls {
         authority: Authority,
-        source: TlsError,
+        source: Box<TlsError>,
     },
     #[error("prometheus_retries {0}")]
     Retries(#[from] AttemptsError),
@@ -154,7 +154,7 @@ fn set_tls(
         .set_tls(authority.clone(), tls)
         .map_err(|source| SettingError::Tls {
             authority: authority.clone(),
-            source,
+            source: Box::new(source),
         })
 }
 
