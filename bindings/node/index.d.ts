@@ -255,8 +255,9 @@ export interface RangeOptions {
   start: string
   end: string
   /**
-   * Resolution: `15s`-style text or seconds. Default: the smallest whole
-   * number of seconds that keeps 11,000 points or fewer.
+   * Resolution: `15s`-style text or seconds, sent as given. Unset (or
+   * 0): the smallest whole number of seconds that keeps 11,000 points or
+   * fewer.
    */
   step?: string | number
   timeout?: string

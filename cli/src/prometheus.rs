@@ -6,6 +6,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chaosprometheus_host::settings::parse_attempts;
 use chaosprometheus_host::{Endpoint, ProbeHost, RetryPolicy};
 use clap::Args;
 
@@ -81,7 +82,7 @@ impl PrometheusOptions {
 pub struct QueryRetries {
     /// Tries in all for a query that meets a refused or broken connection,
     /// a timeout, a 502/503/504 or a 429 (1: no retries) [default: 3]
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=20))]
+    #[arg(long, value_name = "N", value_parser = parse_attempts)]
     pub retries: Option<u32>,
 
     /// No query retry starts later than this after the first try, e.g. 20s

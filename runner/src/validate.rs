@@ -239,9 +239,9 @@ enum ActivityProblem {
         probes = PROBES_MODULE
     )]
     Module(String),
-    /// The probe's arguments, in the runner's words.
-    #[error("{0}")]
-    Arguments(String),
+    /// The probe's arguments, as the host library reads them.
+    #[error(transparent)]
+    Arguments(chaosprometheus_host::ArgumentError),
     #[error("a process activity needs a path")]
     NoPath,
     #[error("the program '{0}' cannot be found")]

@@ -7,8 +7,9 @@ use napi::Either;
 use napi_derive::napi;
 use serde_json::Value;
 
+use chaosprometheus_host::probe_args::{self, mean_kind};
 use chaosprometheus_host::{
-    Authority, CallLimits, Credential, HostAuth, MeanKind, MeanWindow, OutboundPolicy,
+    Authority, CallLimits, Credential, HostAuth, MeanWindow, OutboundPolicy,
 };
 
 use crate::invalid;
@@ -47,17 +48,14 @@ pub struct Secrets {
 impl Secrets {
     /// The host library's form; `what` names the option in an error.
     pub fn into_host_auth(self, what: &str) -> napi::Result<HostAuth> {
-        let credential = match (self.bearer_token, self.basic_auth) {
-            (Some(token), _) => Some(Credential::Bearer(token)),
-            (None, Some(Either::A(pair))) => Some(
-                Credential::basic_from(&pair)
-                    .map_err(|e| invalid(&format!("{what}basicAuth: {e}")))?,
-            ),
-            (None, Some(Either::B(BasicAuth { user, password }))) => {
-                Some(Credential::Basic { user, password })
-            }
-            (None, None) => None,
-        };
+        // The two parts read as the text form does: the user ends at the
+        // first colon (RFC 7617), so the host library's rule takes both.
+        let basic = self.basic_auth.map(|basic| match basic {
+            Either::A(pair) => pair,
+            Either::B(BasicAuth { user, password }) => format!("{user}:{password}"),
+        });
+        let credential = Credential::from_token_or_basic(self.bearer_token, basic.as_deref())
+            .map_err(|e| invalid(&format!("{what}basicAuth: {e}")))?;
         let headers = string_pairs(self.headers, &format!("{what}headers"))?;
         Ok((credential, headers))
     }
@@ -145,12 +143,19 @@ pub fn json_text(value: Option<Value>) -> Option<String> {
     }
 }
 
-/// A duration given as `"15s"`-style text or as a number of seconds.
-pub fn duration_text(value: Option<Either<String, f64>>) -> Option<String> {
-    value.map(|value| match value {
-        Either::A(text) => text,
-        Either::B(seconds) => seconds.to_string(),
-    })
+/// A `step` given as `"15s"`-style text or as a number of seconds, read by
+/// the host library's rule (0 or `""`: the component picks one).
+pub fn step(value: Option<Either<String, f64>>) -> napi::Result<Option<String>> {
+    let value = value.map(|value| match value {
+        Either::A(text) => Value::String(text),
+        // JavaScript has only doubles; a whole one is written as an integer.
+        Either::B(seconds) if seconds.fract() == 0.0 && seconds.abs() < 2f64.powi(53) => {
+            Value::from(seconds as i64)
+        }
+        Either::B(seconds) => serde_json::Number::from_f64(seconds)
+            .map_or_else(|| Value::String(seconds.to_string()), Value::Number),
+    });
+    probe_args::step(value.as_ref()).map_err(|e| invalid(&e.to_string()))
 }
 
 /// The window of `computeMean` and `nodesCpuUsageMean`.
@@ -178,21 +183,12 @@ pub fn mean_window(options: Option<MeanOptions>) -> napi::Result<MeanWindow> {
         step: None,
         timeout: None,
     });
-    let kind = match options.kind.as_deref() {
-        None | Some("arithmetic") => MeanKind::Arithmetic,
-        Some("geometric") => MeanKind::Geometric,
-        Some("harmonic") => MeanKind::Harmonic,
-        Some(other) => {
-            return Err(invalid(&format!(
-                "kind '{other}' is not arithmetic, geometric or harmonic"
-            )))
-        }
-    };
+    let kind = mean_kind(options.kind.as_deref()).map_err(|e| invalid(&format!("kind {e}")))?;
     Ok(MeanWindow {
         window: options.window,
         kind,
         end: options.end,
-        step: duration_text(options.step),
+        step: step(options.step)?,
         timeout: options.timeout,
     })
 }

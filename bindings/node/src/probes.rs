@@ -11,8 +11,7 @@ use serde_json::Value;
 use chaosprometheus_host::{rules, Endpoint, InstantQuery, ProbeHost, RangeQuery};
 
 use crate::options::{
-    call_limits, duration_text, mean_window, policy_for, whole, BasicAuth, Limits, MeanOptions,
-    Secrets,
+    call_limits, mean_window, policy_for, step, whole, BasicAuth, Limits, MeanOptions, Secrets,
 };
 use crate::{call_failed, component};
 
@@ -74,8 +73,9 @@ pub struct RangeOptions {
     /// Time expressions, like `when`.
     pub start: String,
     pub end: String,
-    /// Resolution: `15s`-style text or seconds. Default: the smallest whole
-    /// number of seconds that keeps 11,000 points or fewer.
+    /// Resolution: `15s`-style text or seconds, sent as given. Unset (or
+    /// 0): the smallest whole number of seconds that keeps 11,000 points or
+    /// fewer.
     #[napi(ts_type = "string | number")]
     pub step: Option<Either<String, f64>>,
     pub timeout: Option<String>,
@@ -183,7 +183,7 @@ impl PrometheusProbes {
             query,
             start: range.start,
             end: range.end,
-            step: duration_text(range.step),
+            step: step(range.step)?,
             timeout: range.timeout,
         };
         let text = inner

@@ -70,6 +70,28 @@ describe('probes against a real Prometheus', () => {
     assert.equal(stepText.data.result[0].values.length, 5)
   })
 
+  test('an explicit step of 1 is sent (Prometheus refuses a day), no step or 0 is the component\'s pick', async () => {
+    const day = { start: '1 day ago', end: 'now' }
+    await assert.rejects(probes.queryInterval('vector(1)', { ...day, step: 1 }), (error) => {
+      assert.ok(error instanceof PrometheusError, String(error))
+      assert.match(error.message, /11,000 points/)
+      return true
+    })
+    for (const range of [day, { ...day, step: 0 }]) {
+      const answer = await probes.queryInterval('vector(1)', range)
+      const points = answer.data.result[0].values.length
+      assert.ok(points >= 2 && points <= 11000, `${points} points`)
+    }
+  })
+
+  test('a mean type the host library does not know is an InvalidArgumentError', async () => {
+    await assert.rejects(probes.computeMean('vector(1)', { kind: 'median' }), (error) => {
+      assert.ok(error instanceof InvalidArgumentError, String(error))
+      assert.match(error.message, /'median' is not arithmetic, geometric or harmonic/)
+      return true
+    })
+  })
+
   test('queryValue gives the one number, the default for no series, NaN kept', async () => {
     assert.equal(await probes.queryValue('vector(42)'), 42)
     assert.equal(await probes.queryValue('scalar(vector(2.5))'), 2.5)

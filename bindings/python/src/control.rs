@@ -6,10 +6,13 @@ use std::sync::{Condvar, Mutex, MutexGuard};
 use pyo3::prelude::*;
 
 use chaosprometheus_host::{
-    ActivityKind, ActivityOutcome, ActivityStatus, CallLimits, ControlSettings, Credential,
-    OutboundPolicy, ProbeHost, RunIdentity, RunStatus,
+    ActivityKind, ActivityOutcome, ActivityStatus, CallLimits, ControlSettings, OutboundPolicy,
+    ProbeHost, RunIdentity, RunStatus,
 };
 
+use chaosprometheus_host::settings::allow_pushgateway;
+
+use crate::probes::object;
 use crate::{block_on, call_failed, component, invalid, pushgateway_url_for};
 
 #[pyclass(frozen, module = "chaosprometheus._native")]
@@ -31,15 +34,14 @@ type Pushed = (String, u32, u64);
 impl ControlRun {
     /// Upstream's `configure_control`: fixes the trace id, the experiment
     /// reference and the grouping key; sends nothing. `configuration` is the
-    /// experiment's configuration block as JSON text. The credential and
-    /// `headers` are added by the host to every push; the component never
-    /// sees them.
+    /// experiment's configuration block as JSON text, `secrets` every scope's
+    /// secrets as one JSON object: the host adds the `pushgateway_*`
+    /// credential and headers to every push; the component never sees them.
     #[staticmethod]
     #[pyo3(signature = (
         *, pushgateway_url=None, job=None, grouping_key=None, trace_id=None,
         experiment_ref=None, experiment=None, configuration=None, lib_version=None,
-        keep_runs=false, activity_metrics=false, bearer_token=None, basic_auth=None,
-        headers=Vec::new()
+        keep_runs=false, activity_metrics=false, secrets=None
     ))]
     #[allow(clippy::too_many_arguments)]
     fn start(
@@ -54,18 +56,17 @@ impl ControlRun {
         lib_version: Option<String>,
         keep_runs: bool,
         activity_metrics: bool,
-        bearer_token: Option<String>,
-        basic_auth: Option<String>,
-        headers: Vec<(String, String)>,
+        secrets: Option<String>,
     ) -> PyResult<ControlRun> {
         let url = pushgateway_url_for(pushgateway_url.clone(), configuration.as_deref())
             .map_err(|e| invalid(py, &e))?;
-        let credential = Credential::from_token_or_basic(bearer_token, basic_auth.as_deref())
-            .map_err(|e| invalid(py, &format!("secret pushgateway_basic_auth: {e}")))?;
         let mut policy = OutboundPolicy::default();
-        policy
-            .allow_endpoint(&url, (credential, headers))
-            .map_err(|e| invalid(py, &format!("pushgateway_url: {e}")))?;
+        let both = (
+            &object(py, "the configuration", configuration.as_deref())?,
+            &object(py, "the secrets", secrets.as_deref())?,
+        );
+        allow_pushgateway(&mut policy, &url, both, None)
+            .map_err(|e| invalid(py, &e.to_string()))?;
         let host = py.detach(component)?.host(policy, CallLimits::default());
         let mut settings = ControlSettings {
             pushgateway_url,

@@ -134,7 +134,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("DEFAULT_JOB", rules::control::DEFAULT_JOB)?;
     module.add_function(wrap_pyfunction!(load_component, module)?)?;
     module.add_function(wrap_pyfunction!(pushgateway_url, module)?)?;
-    module.add_class::<probes::Prometheus>()?;
+    module.add_function(wrap_pyfunction!(probes::run_probe, module)?)?;
     module.add_class::<control::ControlRun>()?;
     Ok(())
 }

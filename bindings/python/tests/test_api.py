@@ -80,6 +80,36 @@ def test_the_default_step_follows_prometheuss_limit(prometheus):
     assert len(short["data"]["result"][0]["values"]) in (10, 11)
 
 
+def test_an_explicit_step_of_one_is_sent_as_chaosprom_run_sends_it(prometheus):
+    # Upstream sends step=1 too, and Prometheus refuses a day at 1 s.
+    with pytest.raises(ActivityFailed, match="11,000 points"):
+        probes.query_interval("vector(1)", start="1 day ago", end="now", step=1,
+                              configuration=config(prometheus.url))
+    picked = probes.query_interval("vector(1)", start="1 day ago", end="now", step=0,
+                                   configuration=config(prometheus.url))
+    assert 2 <= len(picked["data"]["result"][0]["values"]) <= 11_000
+
+
+def test_a_boolean_step_is_an_invalid_argument(prometheus):
+    with pytest.raises(ProbeFailed, match="step must be a number of seconds") as failure:
+        probes.query_interval("vector(1)", start="1 minute ago", end="now", step=False,
+                              configuration=config(prometheus.url))
+    assert failure.value.kind == "invalid-argument"
+
+
+def test_arguments_and_settings_follow_the_host_librarys_rules(prometheus):
+    url = config(prometheus.url)
+    with pytest.raises(ProbeFailed, match="verify_tls must be true or false"):
+        probes.query("vector(1)", verify_tls="no", configuration=url)
+    with pytest.raises(ProbeFailed, match="mean_type 'median' is not arithmetic"):
+        probes.compute_mean("vector(1)", mean_type="median", configuration=url)
+    with pytest.raises(ProbeFailed, match="from 1 to 20"):
+        probes.query("vector(1)", configuration={**url, "prometheus_retries": 21})
+    # The configuration's numbers may be text, as chaosprom run reads them.
+    assert probes.query("vector(1)", configuration={**url, "prometheus_retries": "2"})[
+        "status"] == "success"
+
+
 def test_query_value_and_means_are_floats(prometheus):
     assert probes.query_value("vector(3)", configuration=config(prometheus.url)) == 3.0
     assert math.isnan(probes.query_value("scalar(vector(NaN))", configuration=config(prometheus.url)))

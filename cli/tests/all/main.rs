@@ -9,6 +9,7 @@ mod guards;
 mod jsonpath2;
 mod means;
 mod options;
+mod probe_arguments;
 mod push_run;
 mod run;
 mod run_faults;

@@ -14,6 +14,7 @@ mod node_cpu;
 mod numbers;
 mod oversize;
 mod probes;
+mod redirects;
 mod retries;
 mod sandbox;
 mod time_expressions;

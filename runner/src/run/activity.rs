@@ -11,7 +11,7 @@ use crate::configuration::substitute;
 use crate::journal::{now_iso, number, Entry};
 use crate::model::{Activity, Kind, Provider, Step};
 use crate::prometheus::{self, ProbeCall, PROBES_MODULE};
-use chaosprometheus_host::CallError;
+use chaosprometheus_host::{CallError, ProbeAnswer};
 
 use crate::providers::{self, ActivityError, Failure};
 use crate::Dry;
@@ -126,7 +126,7 @@ impl Runner {
                 let arguments = fill(arguments);
                 let empty = Map::new();
                 let call = prometheus::plan(func, arguments.as_object().unwrap_or(&empty))
-                    .map_err(Failure::activity)?;
+                    .map_err(|e| Failure::activity(e.to_string()))?;
                 self.call_component(call).await
             }
             Provider::Python { module, .. } => Err(Failure::Abort(format!(
@@ -166,33 +166,14 @@ impl Runner {
             serde_json::from_str(&text)
                 .map_err(|e| Failure::activity(format!("the answer is not JSON: {e}")))
         };
-        let e = &self.endpoint;
-        match call {
-            ProbeCall::Query(q) => json_answer(self.host.query(e, &q).await.map_err(failed)?),
-            ProbeCall::QueryInterval(q) => {
-                json_answer(self.host.query_interval(e, &q).await.map_err(failed)?)
-            }
-            ProbeCall::QueryValue(q, default) => Ok(number(
-                self.host
-                    .query_value(e, &q, default)
-                    .await
-                    .map_err(failed)?,
-            )),
-            ProbeCall::ComputeMean(query, w) => Ok(number(
-                self.host
-                    .compute_mean(e, &query, &w)
-                    .await
-                    .map_err(failed)?,
-            )),
-            ProbeCall::NodesCpuUsageMean(w) => Ok(number(
-                self.host
-                    .nodes_cpu_usage_mean(e, &w)
-                    .await
-                    .map_err(failed)?,
-            )),
-            ProbeCall::Alerts(filter) => {
-                json_answer(self.host.alerts(e, &filter).await.map_err(failed)?)
-            }
+        match self
+            .host
+            .run_probe(&self.endpoint, &call)
+            .await
+            .map_err(failed)?
+        {
+            ProbeAnswer::Json(text) => json_answer(text),
+            ProbeAnswer::Number(value) => Ok(number(value)),
         }
     }
 }

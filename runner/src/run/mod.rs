@@ -15,10 +15,11 @@ use std::time::Instant;
 
 use serde_json::{json, Map, Value};
 
+use chaosprometheus_host::settings::{self as host_settings, credentials};
 use chaosprometheus_host::{ControlRun, ControlSettings, Endpoint, ProbeHost};
 
 use crate::configuration::ConfigurationAndSecrets;
-use crate::credentials::{credentials, probe_scopes};
+use crate::credentials::probe_scopes;
 use crate::journal::{hostname, now_iso, probe_failed};
 use crate::model::Experiment;
 use crate::printer::Printer;
@@ -71,12 +72,8 @@ impl Runner {
         settings: ConfigurationAndSecrets,
         options: &RunOptions,
     ) -> Result<Runner, NotRun> {
-        let base_url = settings
-            .configuration
-            .get("prometheus_base_url")
-            .and_then(Value::as_str)
-            .unwrap_or(chaosprometheus::request::DEFAULT_BASE_URL)
-            .to_string();
+        let base_url =
+            host_settings::prometheus_base_url(&settings.configuration).map_err(invalid)?;
         let control_spec = validate::list(experiment.get("controls"))
             .find(|c| c["provider"]["module"] == CONTROL_MODULE)
             .map(|c| {
@@ -108,16 +105,15 @@ impl Runner {
         // is insecure for the whole run.
         let verify = transport::probes_verify_tls(&experiment, &settings.configuration);
         let prometheus_names = ("prometheus", "prometheus");
-        transport::apply_tls(
+        host_settings::apply_tls(
             &mut policy,
             &authority,
-            &settings.configuration,
-            &probe_secrets,
+            (&settings.configuration, &probe_secrets),
             prometheus_names,
             verify,
         )
         .map_err(invalid)?;
-        transport::apply_retries(&mut policy, &authority, &settings.configuration)
+        host_settings::apply_retries(&mut policy, &authority, &settings.configuration)
             .map_err(invalid)?;
         if let Some((control, _)) = &control_spec {
             let url = chaosprometheus::control::pushgateway_url(
@@ -128,16 +124,9 @@ impl Runner {
             // Controls see every secret in Chaos Toolkit, so any scope may hold these.
             let scopes: Vec<String> = settings.secrets.keys().cloned().collect();
             let secrets = settings.lookup(&scopes);
-            let auth = credentials(&secrets, "pushgateway").map_err(invalid)?;
-            let gateway = policy
-                .allow_endpoint(&url, auth)
-                .map_err(|e| invalid(format!("pushgateway_url: {e}")))?;
-            if gateway != authority {
-                let names = ("prometheus_pushgateway", "pushgateway");
-                let configuration = &settings.configuration;
-                transport::apply_tls(&mut policy, &gateway, configuration, &secrets, names, true)
-                    .map_err(invalid)?;
-            }
+            let both = (&settings.configuration, &secrets);
+            host_settings::allow_pushgateway(&mut policy, &url, both, Some(&authority))
+                .map_err(invalid)?;
         }
         let host = options.runtime.host(policy, options.limits);
         Ok(Runner {

@@ -1,25 +1,6 @@
-"""The credentials the host adds for the component, read from secrets."""
-from typing import Any, Dict, List, Optional, Tuple
-
-
-def credentials(
-    secrets: Optional[Dict[str, Any]], prefix: str
-) -> Tuple[Optional[str], Optional[str], List[Tuple[str, str]]]:
-    """`<prefix>_bearer_token`, `<prefix>_basic_auth` (`user:password`) and
-    `<prefix>_headers` (a mapping) from a flat secrets mapping, as
-    `chaosprom run` reads them. The host sends them; the component never
-    sees them."""
-    secrets = secrets or {}
-
-    def text(key: str) -> Optional[str]:
-        value = secrets.get(key)
-        return value if isinstance(value, str) else None
-
-    headers = secrets.get(f"{prefix}_headers")
-    pairs = []
-    if isinstance(headers, dict):
-        pairs = [(str(name), str(value)) for name, value in headers.items()]
-    return text(f"{prefix}_bearer_token"), text(f"{prefix}_basic_auth"), pairs
+"""Chaos Toolkit's secrets as a control sees them; the host library reads
+the credentials out of them (``chaosprometheus_host::settings``)."""
+from typing import Any, Dict, Optional
 
 
 def flatten(secrets: Optional[Dict[str, Any]]) -> Dict[str, Any]:

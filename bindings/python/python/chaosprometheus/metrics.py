@@ -16,7 +16,7 @@ from chaoslib.types import Activity, Configuration, Experiment, Journal, Run, Se
 
 from . import ProbeFailed
 from ._native import DEFAULT_JOB, DEFAULT_PUSHGATEWAY_URL, ControlRun
-from ._secrets import credentials, flatten
+from ._secrets import flatten
 
 __all__ = [
     "configure_control",
@@ -73,7 +73,6 @@ def configure_control(
         )
     _activity_metrics = bool(activity_metrics)
     configuration = configuration or {}
-    token, basic, headers = credentials(flatten(secrets), "pushgateway")
     reference = experiment_ref or _experiment_hash(experiment)
     try:
         _run = ControlRun.start(
@@ -87,9 +86,7 @@ def configure_control(
             lib_version=_lib_version(),
             keep_runs=bool(keep_runs),
             activity_metrics=_activity_metrics,
-            bearer_token=token,
-            basic_auth=basic,
-            headers=headers,
+            secrets=_json(flatten(secrets)),
         )
     except ProbeFailed as failure:
         logger.warning(
