@@ -273,9 +273,9 @@ class TestServer:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
             # The whole body is read before answering: closing with some of
-            # it unread makes the kernel reset the connection, and the
-            # client then sees a lost connection instead of the answer
-            # (a push's body often comes in a packet after its head).
+            # it unread makes the kernel reset the connection, and a client
+            # whose body came in a later packet than its head would then
+            # see a lost connection instead of the answer.
             while len(content) < int(headers.get("content-length", "0")):
                 chunk = conn.recv(65536)
                 if not chunk:
