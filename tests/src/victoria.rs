@@ -78,6 +78,8 @@ impl VictoriaMetrics {
     /// The wait reads `/api/v1/export`, which bypasses the response cache:
     /// a query sent before new series are searchable would cache an empty
     /// answer.
+    /// Its `end` is far ahead: it defaults to now, which would leave out
+    /// samples stamped ahead of the import.
     pub fn import(&self, samples: &str, selector: &str) {
         let expected = samples.lines().filter(|l| !l.trim().is_empty()).count();
         let (status, body) = self.post("/api/v1/import/prometheus", samples.as_bytes());
@@ -85,7 +87,7 @@ impl VictoriaMetrics {
         let (status, _) = self.post("/internal/force_flush", b"");
         assert_eq!(status, 200, "force_flush failed");
         let path = format!(
-            "/api/v1/export?match[]={}",
+            "/api/v1/export?match[]={}&end=9999999999",
             form_urlencoded::byte_serialize(selector.as_bytes()).collect::<String>()
         );
         let stored = wait_until(Duration::from_secs(30), || {

@@ -18,7 +18,8 @@ from chaoslib.exceptions import ActivityFailed
 import chaosprometheus
 from chaosprometheus import ProbeFailed, metrics, probes
 from conftest import UPSTREAM
-from support.servers import Prometheus, free_port, prometheus_like
+from support.interrupts import keyboard_interrupt_on_sigint
+from support.servers import Prometheus, free_port, prometheus_like, wait_until
 
 
 def closed_url():
@@ -221,12 +222,17 @@ def test_credentials_from_secrets_are_added_by_the_host(test_server):
 
 def test_ctrl_c_ends_a_probe_waiting_on_a_silent_server(prometheus, test_server):
     server = test_server(None)
-    timer = threading.Timer(0.5, lambda: os.kill(os.getpid(), signal.SIGINT))
-    started = time.monotonic()
-    timer.start()
-    with pytest.raises(KeyboardInterrupt):
+    sent = []
+
+    def interrupt_once_the_probe_waits():
+        assert wait_until(60, lambda: True if server.connections else None), "the probe connected"
+        sent.append(time.monotonic())
+        os.kill(os.getpid(), signal.SIGINT)
+
+    with keyboard_interrupt_on_sigint(), pytest.raises(KeyboardInterrupt):
+        threading.Thread(target=interrupt_once_the_probe_waits, daemon=True).start()
         probes.query("up", configuration=config(server.url))
-    late = time.monotonic() - started - 0.5
+    late = time.monotonic() - sent[0]
     print(f"the probe ended {late * 1000:.0f} ms after SIGINT")
     assert late < 2, f"{late:.2f} s"
     assert probes.query("vector(1)", configuration=config(prometheus.url))["status"] == "success"

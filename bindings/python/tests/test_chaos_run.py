@@ -22,6 +22,7 @@ from conftest import (
     run_experiment,
     verdict,
 )
+from support.interrupts import sigint_as_from_a_terminal
 from support.servers import prometheus_like, wait_until
 
 
@@ -232,10 +233,10 @@ def test_ctrl_c_during_a_hanging_probe_gives_an_interrupted_journal(toolkit, tes
         [str(toolkit.chaos), "--no-version-check", "--no-log-file", "run", str(path),
          "--journal-path", str(tmp_path / "journal.json")],
         cwd=tmp_path, env=chaos_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        preexec_fn=sigint_as_from_a_terminal,
     )
     try:
         assert wait_until(60, lambda: True if server.connections else None), "the probe connected"
-        time.sleep(0.3)
         sent = time.monotonic()
         process.send_signal(signal.SIGINT)
         output, _ = process.communicate(timeout=20)

@@ -25,6 +25,7 @@ from conftest import (
     run_experiment,
     verdict,
 )
+from support.interrupts import sigint_as_from_a_terminal
 from support.servers import Prometheus, Pushgateway, wait_until
 
 CHAOSPROM = TARGET / "release" / "chaosprom"
@@ -130,7 +131,8 @@ def test_sigint_is_recorded_as_chaos_run_records_it(toolkit, stage, tmp_path):
             command = [str(CHAOSPROM), "run", str(path)]
         command += ["--journal-path", str(workdir / "journal.json")]
         child = subprocess.Popen(command, cwd=workdir, env=chaos_env(),
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                 preexec_fn=sigint_as_from_a_terminal)
         # The method's sleep is a grandchild of chaos 1.21 (it runs the
         # experiment in a child process), a child of the others.
         assert wait_until(60, lambda: sleeping(child.pid) or None), "the sleep started"

@@ -2,6 +2,7 @@
 //! tests/experiments, against a real Prometheus and Pushgateway; and the
 //! same files under the real `chaos run`, which must reach the same verdicts.
 
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -449,7 +450,7 @@ fn ctrl_c_interrupts_plays_no_rollbacks_and_still_pushes() {
     let path = bench.dir.path().join("interrupted.json");
     std::fs::write(&path, experiment.to_string()).unwrap();
     let journal = bench.dir.path().join("journal.json");
-    let child = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chaosprom"))
         .arg("run")
         .arg(&path)
         .arg("--journal-path")
@@ -458,12 +459,19 @@ fn ctrl_c_interrupts_plays_no_rollbacks_and_still_pushes() {
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let paused = wait_until(Duration::from_secs(20), || {
+    let pushed = wait_until(Duration::from_secs(20), || {
         let groups = bench.gateway.groups();
         (!groups.is_empty()).then_some(())
     });
-    assert!(paused.is_some(), "the before push arrived");
-    std::thread::sleep(Duration::from_millis(300));
+    assert!(pushed.is_some(), "the before push arrived");
+    // Ctrl-C during the pause, once the run says it began.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("pausing") {
+        line.clear();
+        let read = stdout.read_line(&mut line).unwrap();
+        assert_ne!(read, 0, "the run ended before its pause");
+    }
     Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()

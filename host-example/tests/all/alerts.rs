@@ -138,14 +138,30 @@ fn names(alerts: &[Value]) -> Vec<&str> {
 async fn no_active_alert_is_an_empty_list() {
     let stage = Stage::start();
     stage.set(0.0);
+    let port = stage.prometheus.port;
     let scraped = wait_until(Duration::from_secs(20), || {
-        let path = "/api/v1/query?query=chaos_value";
-        let (_, body) = harness::servers::http_get(stage.prometheus.port, path)?;
-        body.contains("\"value\"").then_some(())
+        let (_, body) = harness::servers::http_get(port, "/api/v1/query?query=chaos_value")?;
+        let answer: Value = serde_json::from_str(&body).ok()?;
+        answer["data"]["result"][0]["value"][0].as_f64()
     });
-    assert!(scraped.is_some(), "Prometheus scraped chaos_value");
-    // Two evaluations after the scrape, so the rules have seen the value.
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let seen_at = scraped.expect("Prometheus scraped chaos_value");
+    // The rules have seen the value once every group was evaluated after
+    // a query saw it (Prometheus's own metrics say when each last was).
+    let evaluated = wait_until(Duration::from_secs(30), || {
+        let (_, metrics) = harness::servers::http_get(port, "/metrics")?;
+        let last: Vec<f64> = metrics
+            .lines()
+            .filter(|line| {
+                line.starts_with("prometheus_rule_group_last_evaluation_timestamp_seconds{")
+            })
+            .filter_map(|line| line.rsplit(' ').next()?.parse().ok())
+            .collect();
+        (!last.is_empty() && last.iter().all(|&at| at > seen_at)).then_some(())
+    });
+    assert!(
+        evaluated.is_some(),
+        "the alert rules were evaluated after the scrape"
+    );
     let text = stage
         .host
         .alerts(&stage.endpoint(), &AlertFilter::default())

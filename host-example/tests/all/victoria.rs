@@ -252,10 +252,13 @@ async fn bad_promql_on_victoria_metrics_is_a_typed_error_with_its_422() {
 
 #[tokio::test]
 async fn the_latency_offset_hides_the_newest_samples_until_the_window_ends_before_it() {
-    let now = unix_now() as i64;
-    let first = now - 90;
-    // The value is the sample's age at import: 90 down to 0.
-    let fresh = samples("vm_fresh", first, now, |t| (now - t) as f64);
+    // The samples run an hour past the import, so whenever the probes
+    // below get to run (on a loaded machine that can be a minute later)
+    // there are samples up to their "now": what they see depends on the
+    // offset alone, not on how fast the machine got there. Each value is
+    // its own timestamp, so a value read back tells how old it is.
+    let imported = unix_now() as i64;
+    let fresh = samples("vm_fresh", imported - 90, imported + 3600, |t| t as f64);
     let with_default = VictoriaMetrics::start();
     with_default.import(&fresh, "vm_fresh");
     let without = VictoriaMetrics::start_with(VictoriaOptions {
@@ -264,48 +267,55 @@ async fn the_latency_offset_hides_the_newest_samples_until_the_window_ends_befor
     without.import(&fresh, "vm_fresh");
     let host = host(&[&with_default.url, &without.url]);
 
-    // At now, the default 30 s offset answers with a sample at least 30 s old.
-    let hidden = host
-        .query_value(&endpoint(&with_default.url), &instant("vm_fresh"), None)
-        .await
-        .unwrap();
+    // The server evaluates at some instant between `sent` and `answered`:
+    // the default 30 s offset shows nothing newer than 30 s before the
+    // answer came; with no offset a sample of when the question was sent
+    // is seen.
+    let (_, hidden, answered) =
+        timed(host.query_value(&endpoint(&with_default.url), &instant("vm_fresh"), None)).await;
+    let hidden = hidden.unwrap();
     assert!(
-        hidden >= 29.0,
-        "the newest visible sample is {hidden} s old"
+        answered - hidden >= 29.0,
+        "the newest visible sample is {} s older than the answer",
+        answered - hidden
     );
-    let seen = host
-        .query_value(&endpoint(&without.url), &instant("vm_fresh"), None)
-        .await
-        .unwrap();
+    let (sent, seen, _) =
+        timed(host.query_value(&endpoint(&without.url), &instant("vm_fresh"), None)).await;
+    let seen = seen.unwrap();
     assert!(
-        seen <= 5.0,
-        "with no offset the newest sample is {seen} s old"
-    );
-
-    // Over a window ending now, the default offset repeats that stale
-    // sample where the newer ones are, so the mean leans to the old value.
-    let mut means = Vec::new();
-    for server in [&with_default.url, &without.url] {
-        let mean = host
-            .compute_mean(
-                &endpoint(server),
-                "vm_fresh",
-                &window("30s", MeanKind::Arithmetic, "now", "1"),
-            )
-            .await
-            .unwrap();
-        means.push(mean);
-    }
-    assert!(
-        means[0] - means[1] >= 8.0,
-        "mean age {} s with the default offset, {} s without",
-        means[0],
-        means[1]
+        sent - seen <= 5.0,
+        "with no offset the newest sample is {} s older than the question",
+        sent - seen
     );
 
-    // A window ending 40 s ago is past the offset: its mean is the samples'.
-    let end = (now - 40).to_string();
-    let want = arithmetic_mean(&(40..=70).map(f64::from).collect::<Vec<_>>());
+    // Over a window ending now, the default offset repeats the sample of
+    // 30 s before the server's now where the newer ones are, so the mean
+    // leans to the old value. The window is longer than the offset: the
+    // server repeats an earlier point of the window, and with none (a
+    // 30 s window whose start is after the server's own now - 30 s, which
+    // happens when its clock is a moment behind ours) it answers no series.
+    let forty_seconds = window("40s", MeanKind::Arithmetic, "now", "1");
+    let (_, stale, answered) =
+        timed(host.compute_mean(&endpoint(&with_default.url), "vm_fresh", &forty_seconds)).await;
+    let stale_age = answered - stale.unwrap();
+    let (sent, current, _) =
+        timed(host.compute_mean(&endpoint(&without.url), "vm_fresh", &forty_seconds)).await;
+    let current_age = sent - current.unwrap();
+    // About 31 s with the offset (ten samples 30 to 40 s old, the rest
+    // 30 s old), 20 s without.
+    assert!(
+        stale_age >= 29.0 && current_age <= 22.0,
+        "mean age at least {stale_age} s with the default offset, at most {current_age} s without"
+    );
+
+    // A window ending 40 s before the import is past the offset: its
+    // mean is the samples'.
+    let end = (imported - 40).to_string();
+    let want = arithmetic_mean(
+        &(imported - 70..=imported - 40)
+            .map(|t| t as f64)
+            .collect::<Vec<_>>(),
+    );
     for server in [&with_default.url, &without.url] {
         let got = host
             .compute_mean(
@@ -315,8 +325,16 @@ async fn the_latency_offset_hides_the_newest_samples_until_the_window_ends_befor
             )
             .await
             .unwrap();
-        assert!((got - want).abs() < 1e-9, "{server}: {got} != {want}");
+        assert!((got - want).abs() < 1e-6, "{server}: {got} != {want}");
     }
+}
+
+/// `probe`'s answer between the Unix times just before and just after it
+/// ran, which bound the instant the server evaluated it at.
+async fn timed<T>(probe: impl std::future::Future<Output = T>) -> (f64, T, f64) {
+    let before = unix_now();
+    let answer = probe.await;
+    (before, answer, unix_now())
 }
 
 #[tokio::test]

@@ -126,10 +126,11 @@ export async function startTestServer(respond) {
     socket.on('error', () => {})
     if (!respond) return // silent: keep it open, say nothing
     let data = Buffer.alloc(0)
+    let answered = false
     socket.on('data', (chunk) => {
       data = Buffer.concat([data, chunk])
       const end = data.indexOf('\r\n\r\n')
-      if (end < 0) return
+      if (answered || end < 0) return
       const [first, ...lines] = data.subarray(0, end).toString('latin1').split('\r\n')
       const [method, path] = first.split(' ')
       const headers = {}
@@ -137,6 +138,10 @@ export async function startTestServer(respond) {
         const colon = line.indexOf(':')
         headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim()
       }
+      // One answer, once the whole body is in: answering early would make
+      // the body's later packets a second request.
+      if (data.length < end + 4 + Number(headers['content-length'] ?? 0)) return
+      answered = true
       const request = { method, path, headers }
       requests.push(request)
       const { status, headers: extra = {}, body = '' } = respond(request)

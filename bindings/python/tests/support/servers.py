@@ -187,12 +187,22 @@ class TestServer:
                 if not chunk:
                     return
                 data += chunk
-            head = data.split(b"\r\n\r\n", 1)[0].decode("latin-1").split("\r\n")
+            raw_head, _, content = data.partition(b"\r\n\r\n")
+            head = raw_head.decode("latin-1").split("\r\n")
             method, path, _ = head[0].split(" ", 2)
             headers = {}
             for line in head[1:]:
                 name, _, value = line.partition(":")
                 headers[name.strip().lower()] = value.strip()
+            # The whole body is read before answering: closing with some of
+            # it unread makes the kernel reset the connection, and a client
+            # whose body came in a later packet than its head would then
+            # see a lost connection instead of the answer.
+            while len(content) < int(headers.get("content-length", "0")):
+                chunk = conn.recv(65536)
+                if not chunk:
+                    return
+                content += chunk
             request = {"method": method, "path": path, "headers": headers}
             self.requests.append(request)
             status, extra, body = self._respond(request)
