@@ -10,7 +10,6 @@ pub mod control;
 pub mod duration;
 pub mod error;
 pub mod mean;
-pub mod order;
 pub mod probes;
 #[cfg(test)]
 mod properties;

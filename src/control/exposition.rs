@@ -3,7 +3,6 @@
 //! `_created` series as their own gauge family), so what we push is what
 //! the Python control pushed.
 
-use crate::order::sorted_positions;
 use crate::python::go_float;
 
 /// One line of samples: `name{labels} value`.
@@ -56,14 +55,13 @@ fn header(out: &mut String, name: &str, help: &str, kind: &str) {
 fn sample_line(out: &mut String, sample: &Sample) {
     out.push_str(&sample.name);
     if !sample.labels.is_empty() {
-        let labels = &sample.labels;
-        let by_name = sorted_positions(labels.len(), &|a, b| labels[a].0.cmp(&labels[b].0));
+        let mut by_name: Vec<&(String, String)> = sample.labels.iter().collect();
+        by_name.sort_by(|a, b| a.0.cmp(&b.0));
         out.push('{');
-        for (n, i) in by_name.into_iter().enumerate() {
+        for (n, (name, value)) in by_name.into_iter().enumerate() {
             if n > 0 {
                 out.push(',');
             }
-            let (name, value) = &labels[i];
             out.push_str(name);
             out.push_str("=\"");
             out.push_str(&escape_label_value(value));

@@ -10,7 +10,6 @@ pub mod pushgateway;
 use std::time::Duration;
 
 use crate::error::{ProbeError, TransportFailure};
-use crate::order::sorted_positions;
 use crate::probes::Transport;
 use crate::request::{Endpoint, HttpRequest, Method, Target};
 use crate::response::lossy_text;
@@ -178,12 +177,7 @@ impl Run {
             grouping_key.retain(|(key, _)| key != "chaostoolkit_run_trace_id");
             grouping_key.push(("chaostoolkit_run_trace_id".to_string(), trace_id.clone()));
         }
-        let grouping_key: Vec<(String, String)> = sorted_positions(grouping_key.len(), &|a, b| {
-            grouping_key[a].cmp(&grouping_key[b])
-        })
-        .into_iter()
-        .map(|i| grouping_key[i].clone())
-        .collect();
+        grouping_key.sort();
         for (key, _) in &grouping_key {
             if !pushgateway::is_label_name(key) || key == "job" {
                 return Err(ProbeError::invalid(format!(

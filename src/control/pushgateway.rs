@@ -4,21 +4,19 @@
 use base64::engine::general_purpose::URL_SAFE;
 use base64::Engine as _;
 
-use crate::order::sorted_positions;
-
 /// `/job/<job>` and `/<key>/<value>` for each grouping key pair, sorted by
 /// key, as `prometheus_client` builds them: an empty value becomes
 /// `<key>@base64/=`, a value with `/` or a space is URL-safe base64, and
 /// anything else is percent-encoded.
 pub fn metrics_path(job: &str, grouping_key: &[(String, String)]) -> String {
-    let sorted = sorted_positions(grouping_key.len(), &|a, b| {
-        grouping_key[a].0.cmp(&grouping_key[b].0)
-    });
+    let mut sorted: Vec<&(String, String)> = grouping_key.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
     let mut path = String::from("/metrics");
-    for (key, value) in std::iter::once(("job", job)).chain(sorted.into_iter().map(|i| {
-        let (key, value) = &grouping_key[i];
-        (key.as_str(), value.as_str())
-    })) {
+    for (key, value) in std::iter::once(("job", job)).chain(
+        sorted
+            .into_iter()
+            .map(|(key, value)| (key.as_str(), value.as_str())),
+    ) {
         let (key, value) = segment(key, value);
         path.push('/');
         path.push_str(&key);
