@@ -67,6 +67,19 @@ pub fn repr_value(value: &Value) -> String {
     }
 }
 
+/// Python's truthiness (`bool()`) of a JSON value: `None`, `False`, zero
+/// and empty strings, lists and mappings are false.
+pub fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(a) => !a.is_empty(),
+        Value::Object(o) => !o.is_empty(),
+    }
+}
+
 /// Python's `str()` of such a value, as an f-string or `%s` prints it: a
 /// string as it is, anything else as its `repr()`.
 pub fn str_value(value: &Value) -> String {
@@ -247,6 +260,7 @@ fn run_python(script: &str, lines: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn float_repr_matches_python() {
@@ -283,6 +297,29 @@ mod tests {
         assert_eq!(go_float(f64::INFINITY), "+Inf");
         assert_eq!(go_float(f64::NAN), "NaN");
         assert_eq!(go_float(-1234567.0), "-1234567.0");
+    }
+
+    #[test]
+    fn truthiness_is_pythons() {
+        let falsy = [
+            json!(null),
+            json!(false),
+            json!(0),
+            json!(0.0),
+            json!(""),
+            json!([]),
+            json!({}),
+        ];
+        let truthy_ = [
+            json!(true),
+            json!(-1),
+            json!(0.5),
+            json!("0"),
+            json!([0]),
+            json!({"a": 0}),
+        ];
+        assert!(falsy.iter().all(|v| !truthy(v)));
+        assert!(truthy_.iter().all(truthy));
     }
 
     #[test]

@@ -275,8 +275,12 @@ export interface RunSettings {
    * `chaostoolkit`.
    */
   job?: string
-  /** Default `{chaostoolkit_experiment_ref: <experimentRef>}`. */
-  groupingKey?: Record<string, string>
+  /**
+   * Default `{chaostoolkit_experiment_ref: <experimentRef>}`. Values
+   * that are not strings are written as Python's `str()` writes them,
+   * as in an experiment file.
+   */
+  groupingKey?: Record<string, string | number | boolean>
   /** Default: 32 random lowercase hex characters. */
   traceId?: string
   /** Default: Chaos Toolkit's hash of `experiment`. */

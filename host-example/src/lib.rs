@@ -21,6 +21,7 @@
 
 pub mod bindings;
 pub mod cache;
+pub mod control_args;
 mod control_run;
 mod error;
 mod hooks;

@@ -216,9 +216,11 @@ enum Problem {
         CONTROL_MODULE
     )]
     ControlModule { name: String, module: String },
-    /// The control's arguments, in the runner's words.
     #[error("control '{name}': {problem}")]
-    ControlArguments { name: String, problem: String },
+    ControlArguments {
+        name: String,
+        problem: prometheus::ControlArgumentError,
+    },
 }
 
 /// What is wrong inside a named activity.

@@ -10,13 +10,11 @@ use napi_derive::napi;
 use serde_json::{Map, Value};
 
 use chaosprometheus_host::{
-    rules, ActivityKind, ActivityOutcome, ActivityStatus, ControlSettings, PushReport, RunIdentity,
-    RunStatus,
+    control_args, rules, ActivityKind, ActivityOutcome, ActivityStatus, ControlSettings,
+    PushReport, RunIdentity, RunStatus,
 };
 
-use crate::options::{
-    call_limits, json_text, policy_for, string_pairs, BasicAuth, Limits, Secrets,
-};
+use crate::options::{call_limits, json_text, policy_for, BasicAuth, Limits, Secrets};
 use crate::{call_failed, component, invalid};
 
 /// Upstream's `configure_control` arguments, then ours.
@@ -28,8 +26,10 @@ pub struct RunSettings {
     /// Default: the configuration's `prometheus_pushgateway_job`, else
     /// `chaostoolkit`.
     pub job: Option<String>,
-    /// Default `{chaostoolkit_experiment_ref: <experimentRef>}`.
-    #[napi(ts_type = "Record<string, string>")]
+    /// Default `{chaostoolkit_experiment_ref: <experimentRef>}`. Values
+    /// that are not strings are written as Python's `str()` writes them,
+    /// as in an experiment file.
+    #[napi(ts_type = "Record<string, string | number | boolean>")]
     pub grouping_key: Option<Value>,
     /// Default: 32 random lowercase hex characters.
     pub trace_id: Option<String>,
@@ -114,10 +114,8 @@ pub async fn start_run(settings: RunSettings) -> napi::Result<ControlRun> {
     .into_host_auth("")?;
     let policy = policy_for(&url, auth, &[], "pushgatewayUrl")?;
     let host = component()?.host(policy, call_limits(settings.limits)?);
-    let grouping_key = match settings.grouping_key {
-        None | Some(Value::Null) => None,
-        some => Some(string_pairs(some, "groupingKey")?),
-    };
+    let grouping_key = control_args::grouping_key(settings.grouping_key.as_ref())
+        .map_err(|e| invalid(&e.to_string()))?;
     let control = ControlSettings {
         pushgateway_url: settings.pushgateway_url,
         job: settings.job,

@@ -82,16 +82,20 @@ describe('a control run against a real Pushgateway', () => {
       const run = await startRun({
         pushgatewayUrl: echo.url,
         job: 'nightly',
-        groupingKey: { team: 'sre', env: 'staging' },
+        groupingKey: { team: 'sre', env: 'staging', attempt: 3, canary: true },
         experimentRef: 'abc123',
         traceId: '0123456789abcdef0123456789abcdef',
         bearerToken: 'sentinel-push-token',
       })
       // Sorted by name, as prometheus_client pushes it.
-      assert.deepEqual(Object.entries(run.groupingKey), [['env', 'staging'], ['team', 'sre']])
+      // Values that are not strings read as Python's str() writes them (the
+      // host library's rule, as in an experiment file).
+      assert.deepEqual(Object.entries(run.groupingKey), [
+        ['attempt', '3'], ['canary', 'True'], ['env', 'staging'], ['team', 'sre'],
+      ])
       await run.beforeExperiment()
       assert.equal(echo.requests[0].method, 'PUT')
-      assert.equal(echo.requests[0].path, '/metrics/job/nightly/env/staging/team/sre')
+      assert.equal(echo.requests[0].path, '/metrics/job/nightly/attempt/3/canary/True/env/staging/team/sre')
       assert.equal(echo.requests[0].headers.authorization, 'Bearer sentinel-push-token')
     } finally {
       await echo.stop()

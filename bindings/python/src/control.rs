@@ -10,10 +10,12 @@ use chaosprometheus_host::{
     ProbeHost, RunIdentity, RunStatus,
 };
 
+use chaosprometheus_host::control_args::{control_settings, CONTROL_ARGUMENTS};
+use chaosprometheus_host::rules;
 use chaosprometheus_host::settings::allow_pushgateway;
 
 use crate::probes::object;
-use crate::{block_on, call_failed, component, invalid, pushgateway_url_for};
+use crate::{block_on, call_failed, component, invalid};
 
 #[pyclass(frozen, module = "chaosprometheus._native")]
 pub struct ControlRun {
@@ -33,54 +35,38 @@ type Pushed = (String, u32, u64);
 #[pymethods]
 impl ControlRun {
     /// Upstream's `configure_control`: fixes the trace id, the experiment
-    /// reference and the grouping key; sends nothing. `configuration` is the
-    /// experiment's configuration block as JSON text, `secrets` every scope's
-    /// secrets as one JSON object: the host adds the `pushgateway_*`
-    /// credential and headers to every push; the component never sees them.
+    /// reference and the grouping key; sends nothing. `arguments` is the
+    /// control's arguments as a JSON object (read by the host library, as
+    /// `chaosprom run` reads them), `configuration` the experiment's
+    /// configuration block as JSON text, `secrets` every scope's secrets as
+    /// one JSON object: the host adds the `pushgateway_*` credential and
+    /// headers to every push; the component never sees them.
     #[staticmethod]
-    #[pyo3(signature = (
-        *, pushgateway_url=None, job=None, grouping_key=None, trace_id=None,
-        experiment_ref=None, experiment=None, configuration=None, lib_version=None,
-        keep_runs=false, activity_metrics=false, secrets=None
-    ))]
-    #[allow(clippy::too_many_arguments)]
+    #[pyo3(signature = (*, arguments=None, experiment=None, configuration=None, lib_version=None, secrets=None))]
     fn start(
         py: Python<'_>,
-        pushgateway_url: Option<String>,
-        job: Option<String>,
-        grouping_key: Option<Vec<(String, String)>>,
-        trace_id: Option<String>,
-        experiment_ref: Option<String>,
+        arguments: Option<String>,
         experiment: Option<String>,
         configuration: Option<String>,
         lib_version: Option<String>,
-        keep_runs: bool,
-        activity_metrics: bool,
         secrets: Option<String>,
     ) -> PyResult<ControlRun> {
-        let url = pushgateway_url_for(pushgateway_url.clone(), configuration.as_deref())
-            .map_err(|e| invalid(py, &e))?;
-        let mut policy = OutboundPolicy::default();
+        let arguments = object(py, "the control's arguments", arguments.as_deref())?;
+        let (mut settings, _strict) =
+            control_settings(&arguments).map_err(|e| invalid(py, &e.to_string()))?;
         let both = (
             &object(py, "the configuration", configuration.as_deref())?,
             &object(py, "the secrets", secrets.as_deref())?,
         );
+        let url = rules::control::pushgateway_url(settings.pushgateway_url.clone(), both.0)
+            .map_err(|e| invalid(py, &e.to_string()))?;
+        let mut policy = OutboundPolicy::default();
         allow_pushgateway(&mut policy, &url, both, None)
             .map_err(|e| invalid(py, &e.to_string()))?;
         let host = py.detach(component)?.host(policy, CallLimits::default());
-        let mut settings = ControlSettings {
-            pushgateway_url,
-            job,
-            grouping_key,
-            trace_id,
-            experiment_ref,
-            experiment,
-            configuration,
-            lib_version,
-            keep_runs,
-            activity_metrics,
-            ..ControlSettings::default()
-        };
+        settings.experiment = experiment;
+        settings.configuration = configuration;
+        settings.lib_version = lib_version;
         let run = block_on(py, host.start_run(&settings))?.map_err(|e| call_failed(py, &e))?;
         let identity = run.identity().clone();
         settings.trace_id = Some(identity.trace_id.clone());
@@ -92,6 +78,21 @@ impl ControlRun {
             slot: Mutex::new(Slot::Ready(Box::new(run))),
             returned: Condvar::new(),
         })
+    }
+
+    /// The names among `names` that are no argument of the control.
+    #[staticmethod]
+    fn unknown_arguments(names: Vec<String>) -> Vec<String> {
+        names
+            .into_iter()
+            .filter(|name| !CONTROL_ARGUMENTS.contains(&name.as_str()))
+            .collect()
+    }
+
+    /// Whether activities are recorded (`activity_metrics`).
+    #[getter]
+    fn activity_metrics(&self) -> bool {
+        self.settings.activity_metrics
     }
 
     #[getter]

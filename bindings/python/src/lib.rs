@@ -99,31 +99,6 @@ fn load_component(py: Python<'_>) -> PyResult<()> {
     py.detach(component).map(|_| ())
 }
 
-/// Where a control pushes: its `pushgateway_url` argument, else the
-/// configuration's `prometheus_pushgateway_url` (`configuration`: the
-/// experiment's configuration as JSON), else the default: the component's
-/// own rule.
-#[pyfunction]
-#[pyo3(signature = (setting, configuration))]
-fn pushgateway_url(setting: Option<String>, configuration: Option<String>) -> PyResult<String> {
-    pushgateway_url_for(setting, configuration.as_deref())
-        .map_err(pyo3::exceptions::PyValueError::new_err)
-}
-
-/// [`pushgateway_url`] for Rust callers: the error is the message.
-pub(crate) fn pushgateway_url_for(
-    setting: Option<String>,
-    configuration: Option<&str>,
-) -> Result<String, String> {
-    let configuration = match configuration.map(serde_json::from_str::<serde_json::Value>) {
-        None => serde_json::Map::new(),
-        Some(Ok(serde_json::Value::Object(map))) => map,
-        Some(Ok(serde_json::Value::Null)) => serde_json::Map::new(),
-        Some(_) => return Err("the configuration must be a JSON object".into()),
-    };
-    rules::control::pushgateway_url(setting, &configuration).map_err(|e| e.to_string())
-}
-
 #[pymodule]
 fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("DEFAULT_BASE_URL", rules::request::DEFAULT_BASE_URL)?;
@@ -133,7 +108,6 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     module.add("DEFAULT_JOB", rules::control::DEFAULT_JOB)?;
     module.add_function(wrap_pyfunction!(load_component, module)?)?;
-    module.add_function(wrap_pyfunction!(pushgateway_url, module)?)?;
     module.add_function(wrap_pyfunction!(probes::run_probe, module)?)?;
     module.add_class::<control::ControlRun>()?;
     Ok(())

@@ -274,6 +274,30 @@ def test_the_control_pushes_through_the_component(pushgateway_factory, caplog):
     assert not [r for r in caplog.records if r.levelname == "WARNING"]
 
 
+def test_the_control_reads_its_arguments_as_chaosprom_run_does(pushgateway_factory, caplog):
+    gateway = pushgateway_factory()
+    with caplog.at_level("WARNING", logger="chaostoolkit"):
+        # A flag must be a boolean (the host library's rule, as in chaosprom run).
+        metrics.configure_control({"title": "t"}, pushgateway_url=gateway.url, keep_runs="yes")
+        assert metrics._run is None
+        # Upstream ignores an argument it does not know; so do we, aloud.
+        metrics.configure_control({"title": "t"}, pushgateway_url=gateway.url, job="nightly",
+                                  grouping_key={"attempt": 3, "canary": True}, push_url="x")
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert any("control is off" in w and "'keep_runs' must be true or false" in w
+               for w in warnings), warnings
+    assert any("ignoring unknown arguments: push_url" in w for w in warnings), warnings
+    assert metrics._run.grouping_key == [("attempt", "3"), ("canary", "True")]
+    metrics.before_experiment_control()
+    assert [g["labels"] for g in gateway.groups()] == [
+        {"job": "nightly", "attempt": "3", "canary": "True"}
+    ]
+    # An empty grouping key is none, as upstream's `grouping_key or {...}`.
+    metrics.configure_control({"title": "t"}, pushgateway_url=gateway.url, grouping_key={})
+    assert [name for name, _ in metrics._run.grouping_key] == ["chaostoolkit_experiment_ref"]
+    metrics.cleanup_control()
+
+
 def test_a_failed_push_is_a_warning_with_its_reason(caplog):
     with caplog.at_level("WARNING", logger="chaostoolkit"):
         metrics.configure_control({"title": "t"}, pushgateway_url=closed_url())

@@ -59,7 +59,7 @@ def test_every_shared_experiment_reaches_upstreams_verdict_and_pushes(
     toolkit, upstream, prometheus, pushgateway_factory, tmp_path, name, status, deviated
 ):
     env = {"CHAOSPROM_TEST_PROMETHEUS_URL": prometheus.url}
-    journals, families = {}, {}
+    journals, families, groups = {}, {}, {}
     for label, runner in (("ours", toolkit), ("upstream", upstream)):
         gateway = pushgateway_factory()
         workdir = tmp_path / label
@@ -67,6 +67,7 @@ def test_every_shared_experiment_reaches_upstreams_verdict_and_pushes(
         path = prepare(name, workdir, prometheus.url, gateway.url)
         journals[label] = run_experiment(runner, path, env)
         families[label] = gateway.families()
+        groups[label] = gateway.group_labels()
 
     ours, theirs = journals["ours"], journals["upstream"]
     assert verdict(ours) == verdict(theirs), (
@@ -74,6 +75,7 @@ def test_every_shared_experiment_reaches_upstreams_verdict_and_pushes(
     )
     assert (ours["status"], ours["deviated"]) == (status, deviated)
     assert families["ours"] == families["upstream"], f"{name}: the pushed families differ"
+    assert groups["ours"] == groups["upstream"], f"{name}: the pushed groups differ"
     # Our probes ran: a Prometheus probe's output is the parsed answer.
     outputs = [
         e["output"]

@@ -14,7 +14,7 @@ use serde_json::Value;
 /// Every file whose functions the Python extension has (it has no
 /// query_value, and its means raise TypeError).
 /// Each with the verdict both must reach: (status, deviated).
-const SHARED: [(&str, &str, bool); 8] = [
+const SHARED: [(&str, &str, bool); 9] = [
     ("prometheus-up.json", "completed", false),
     ("deviating.json", "completed", true),
     ("failing-probe.json", "completed", false),
@@ -23,6 +23,7 @@ const SHARED: [(&str, &str, bool); 8] = [
     ("tolerances.json", "completed", false),
     ("rollbacks.json", "completed", false),
     ("ref-and-background.json", "completed", false),
+    ("grouping-key.json", "completed", false),
 ];
 
 pub(crate) fn chaos() -> PathBuf {
@@ -116,6 +117,25 @@ pub(crate) fn verdict(journal: &Value) -> Value {
     })
 }
 
+/// The labels of each group in a Pushgateway (its job and grouping key),
+/// the experiment reference's value left out: each runner's copy of the
+/// experiment names its own Pushgateway, so the hashes differ.
+pub(crate) fn group_labels(gateway: &Pushgateway) -> Vec<Value> {
+    let mut found: Vec<Value> = gateway
+        .groups()
+        .into_iter()
+        .map(|group| {
+            let mut labels = group["labels"].clone();
+            if let Some(reference) = labels.get_mut("chaostoolkit_experiment_ref") {
+                *reference = Value::from("(the experiment's hash)");
+            }
+            labels
+        })
+        .collect();
+    found.sort_by_key(Value::to_string);
+    found
+}
+
 /// The families in a Pushgateway: name, type, and the label names of each series.
 fn families(gateway: &Pushgateway) -> BTreeSet<(String, String, Vec<String>)> {
     let mut found = BTreeSet::new();
@@ -200,6 +220,24 @@ fn chaos_run_and_chaosprom_run_reach_the_same_verdicts() {
             families(&theirs_gateway),
             "{name}: the pushed families differ"
         );
+        assert_eq!(
+            group_labels(&ours_gateway),
+            group_labels(&theirs_gateway),
+            "{name}: the pushed groups differ"
+        );
+        if name == "grouping-key.json" {
+            let labels = &group_labels(&ours_gateway)[0];
+            assert_eq!(
+                [
+                    &labels["attempt"],
+                    &labels["canary"],
+                    &labels["ratio"],
+                    &labels["team"]
+                ],
+                ["3", "True", "0.5", "sre/platform"],
+                "the values as Python's str() writes them"
+            );
+        }
         if name == "prometheus-up.json" {
             let names: BTreeSet<String> = families(&ours_gateway)
                 .into_iter()

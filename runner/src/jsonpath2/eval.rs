@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 use std::fmt;
 use std::ops::ControlFlow;
 
+use chaosprometheus::python::truthy;
 use serde_json::Value;
 
 use super::{CompareOp, Expr, Function, JsonPath, Operand, RelPath, Selector, Step};
@@ -443,17 +444,6 @@ fn py_int(value: &Value) -> Option<i128> {
 }
 
 /// Python's `bool(value)`.
-fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64().is_some_and(|x| x != 0.0),
-        Value::String(text) => !text.is_empty(),
-        Value::Array(items) => !items.is_empty(),
-        Value::Object(map) => !map.is_empty(),
-    }
-}
-
 fn holds(op: CompareOp, left: &Value, right: &Value) -> bool {
     let order = || py_number_cmp(left, right);
     match op {

@@ -8,7 +8,9 @@ use serde_json::{json, Value};
 use tokio::sync::Notify;
 
 use super::activity::Aborted;
-use super::{truthy, Runner};
+use chaosprometheus::python::truthy;
+
+use super::Runner;
 use crate::journal::empty_entry;
 use crate::model::{tolerance_probe, Activity};
 use crate::tolerance::Tolerance;

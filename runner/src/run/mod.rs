@@ -379,31 +379,9 @@ fn invalid(problem: impl std::fmt::Display) -> NotRun {
     NotRun::Invalid(vec![problem.to_string()])
 }
 
-/// Python truthiness of a JSON value.
-pub(crate) fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(a) => !a.is_empty(),
-        Value::Object(o) => !o.is_empty(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn python_truthiness() {
-        assert!(!truthy(&json!({})));
-        assert!(truthy(&json!({"status": 1})));
-        assert!(!truthy(&json!(0)));
-        assert!(truthy(&json!("x")));
-        assert!(!truthy(&json!("")));
-        assert!(!truthy(&Value::Null));
-    }
 
     #[test]
     fn the_run_host_is_made_from_the_runtime_given_not_compiled_again() {

@@ -31,7 +31,6 @@ logger = logging.getLogger("chaostoolkit")
 # The run of the experiment being played: Chaos Toolkit configures a control
 # once per run, then calls its level functions.
 _run: Optional[ControlRun] = None
-_activity_metrics = False
 
 
 def configure_control(
@@ -62,30 +61,38 @@ def configure_control(
     configuration's `prometheus_pushgateway_url` and
     `prometheus_pushgateway_job` when it has them.
     """
-    global _run, _activity_metrics
+    global _run
     _run = None
-    # `strict` is chaosprom run's (fail the run on a failed push); Chaos
-    # Toolkit cannot fail a run from a control.
-    unknown = sorted(set(kwargs) - {"strict"})
+    # Upstream takes any other argument and ignores it; so do we, aloud.
+    # (`strict` is chaosprom run's: fail the run on a failed push; Chaos
+    # Toolkit cannot fail a run from a control.)
+    unknown = sorted(set(ControlRun.unknown_arguments(list(kwargs))) - {"strict"})
     if unknown:
         logger.warning(
             f"chaosprometheus.metrics: ignoring unknown arguments: {', '.join(unknown)}"
         )
-    _activity_metrics = bool(activity_metrics)
-    configuration = configuration or {}
     reference = experiment_ref or _experiment_hash(experiment)
-    try:
-        _run = ControlRun.start(
+    # The host library reads the arguments, as chaosprom run's runner does.
+    arguments = {
+        name: value
+        for name, value in dict(
+            kwargs,
             pushgateway_url=_unless_default(pushgateway_url, DEFAULT_PUSHGATEWAY_URL),
             job=_unless_default(job, DEFAULT_JOB),
-            grouping_key=_grouping_key(grouping_key),
+            grouping_key=grouping_key or None,
             trace_id=trace_id,
             experiment_ref=reference,
+            keep_runs=keep_runs,
+            activity_metrics=activity_metrics,
+        ).items()
+        if name not in unknown and value is not None
+    }
+    try:
+        _run = ControlRun.start(
+            arguments=_json(arguments),
             experiment=None if reference else _json(experiment),
-            configuration=_json(configuration),
+            configuration=_json(configuration or {}),
             lib_version=_lib_version(),
-            keep_runs=bool(keep_runs),
-            activity_metrics=_activity_metrics,
             secrets=_json(flatten(secrets)),
         )
     except ProbeFailed as failure:
@@ -114,7 +121,7 @@ def after_activity_control(
     With `activity_metrics`, record the activity's duration and status for the
     push after the experiment.
     """
-    if _run is None or not _activity_metrics or not isinstance(context, dict):
+    if _run is None or not _run.activity_metrics or not isinstance(context, dict):
         return
     state = state if isinstance(state, dict) else {}
     try:
@@ -181,20 +188,6 @@ def _unless_default(value: Any, default: str) -> Optional[str]:
     if value is None or value == default:
         return None
     return str(value)
-
-
-def _grouping_key(grouping_key: Any) -> Optional[list]:
-    if not grouping_key:
-        return None
-    if not isinstance(grouping_key, dict):
-        raise ProbeFailed(
-            f"grouping_key must be a mapping, not {grouping_key!r}",
-            "invalid-argument",
-        )
-    return [
-        (str(name), value if isinstance(value, str) else json.dumps(value))
-        for name, value in grouping_key.items()
-    ]
 
 
 def _experiment_hash(experiment: Experiment) -> Optional[str]:

@@ -123,6 +123,18 @@ class Pushgateway:
         assert answer and answer[0] == 200, "the Pushgateway answers"
         return json.loads(answer[1]).get("data") or []
 
+    def group_labels(self) -> list:
+        """Each group's labels (job and grouping key), the experiment
+        reference's value left out: each runner's copy of an experiment names
+        its own Pushgateway, so the hashes differ."""
+        found = []
+        for group in self.groups():
+            labels = dict(group["labels"])
+            if "chaostoolkit_experiment_ref" in labels:
+                labels["chaostoolkit_experiment_ref"] = "(the experiment's hash)"
+            found.append(labels)
+        return sorted(found, key=lambda labels: sorted(labels.items()))
+
     def families(self) -> set:
         """(name, type, label names) of every series pushed."""
         found = set()
