@@ -68,6 +68,19 @@ pub enum ArgumentError {
 #[error("'{0}' is not arithmetic, geometric or harmonic")]
 pub struct MeanTypeError(pub String);
 
+/// Each mean `mean_type` (and the CLI's `--kind`) names, with what it is.
+pub const MEAN_KINDS: [(&str, &str); 3] = [
+    ("arithmetic", "Sum divided by count"),
+    (
+        "geometric",
+        "exp(mean(ln x)); every sample must be positive",
+    ),
+    (
+        "harmonic",
+        "Count divided by the sum of 1/x; no sample may be negative",
+    ),
+];
+
 /// `arithmetic` (also when unset), `geometric` or `harmonic`.
 pub fn mean_kind(name: Option<&str>) -> Result<MeanKind, MeanTypeError> {
     match name {

@@ -16,6 +16,7 @@ mod validate;
 
 use std::process::ExitCode;
 
+use chaosprometheus_host::probe_args::{mean_kind, MEAN_KINDS};
 use chaosprometheus_host::{MeanKind, MeanWindow};
 use clap::Subcommand;
 
@@ -95,8 +96,8 @@ pub struct MeanWindowArgs {
     #[arg(long, value_name = "DUR")]
     pub window: Option<String>,
     /// Which mean of the window's samples
-    #[arg(long, value_enum, value_name = "KIND", default_value = "arithmetic")]
-    pub kind: MeanKindArg,
+    #[arg(long, value_name = "KIND", default_value = "arithmetic", value_parser = mean_kinds())]
+    pub kind: MeanKind,
     /// End of the window, a time expression [default: now]
     #[arg(long, value_name = "EXPR", allow_hyphen_values = true)]
     pub end: Option<String>,
@@ -109,25 +110,18 @@ pub struct MeanWindowArgs {
     pub timeout: Option<String>,
 }
 
-#[derive(Clone, Copy, clap::ValueEnum)]
-pub enum MeanKindArg {
-    /// Sum divided by count
-    Arithmetic,
-    /// exp(mean(ln x)); every sample must be positive
-    Geometric,
-    /// Count divided by the sum of 1/x; no sample may be negative
-    Harmonic,
+/// `--kind`: the host library's names of the means.
+fn mean_kinds() -> impl clap::builder::TypedValueParser<Value = MeanKind> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(MEAN_KINDS.map(|(name, help)| PossibleValue::new(name).help(help)))
+        .try_map(|name| mean_kind(Some(&name)))
 }
 
 impl MeanWindowArgs {
     pub fn request(self) -> MeanWindow {
         MeanWindow {
             window: self.window,
-            kind: match self.kind {
-                MeanKindArg::Arithmetic => MeanKind::Arithmetic,
-                MeanKindArg::Geometric => MeanKind::Geometric,
-                MeanKindArg::Harmonic => MeanKind::Harmonic,
-            },
+            kind: self.kind,
             end: self.end,
             step: self.step,
             timeout: self.timeout,
