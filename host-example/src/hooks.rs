@@ -113,7 +113,9 @@ impl WasiHttpHooks for PolicyHooks {
                 addresses,
                 tls,
             };
-            let (response, io) = send::send(request, &destination, options, retry, &report).await?;
+            let (response, io) = send::send(request, &destination, options, retry, &report)
+                .await
+                .inspect_err(|error| tracing::debug!(%error, "not answered"))?;
             tracing::debug!(status = %response.status(), "answered");
             Ok((response, io))
         })

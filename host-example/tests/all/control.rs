@@ -410,8 +410,13 @@ async fn a_pushgateway_that_is_down_then_comes_up_gets_the_push() {
     let url = format!("http://127.0.0.1:{port}");
     let host = harness::host(&[&url]);
     let mut run = host.start_run(&settings(&url)).await.unwrap();
+    // The Pushgateway starts once the first try has been refused (the
+    // component pauses 1 s, then 2 s before the next: time for it to start).
+    let (_guard, retrying) = crate::events::signal_on("not answered");
     let starter = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(300));
+        retrying
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the host retries the refused push");
         Pushgateway::start_on(port).expect("the Pushgateway starts on the chosen port")
     });
     let report = run.before_experiment().await.unwrap();

@@ -7,6 +7,7 @@ mod ambient;
 mod capabilities;
 mod control;
 mod credentials;
+mod events;
 mod faults;
 mod load;
 mod names;

@@ -56,14 +56,19 @@ async fn a_refused_connection_is_retried_until_the_server_is_up() {
     let port = harness::servers::free_port();
     let url = format!("http://127.0.0.1:{port}");
     let host = host(&url, tries(6));
-    let starter = tokio::spawn(async move {
-        tokio::time::sleep(Duration::from_millis(300)).await;
+    // The server starts once the first try has been refused and the host
+    // pauses before the next.
+    let (_guard, retrying) = crate::events::signal_on("retrying");
+    let starter = std::thread::spawn(move || {
+        retrying
+            .recv_timeout(Duration::from_secs(60))
+            .expect("the host retries the refused connection");
         FakeServer::start_on(port, |_| {
             Reply::Bytes(response(200, "application/json", GOOD_ANSWER.as_bytes()))
         })
     });
     let answer = host.query(&harness::endpoint(&url), &instant("up")).await;
-    let server = starter.await.unwrap();
+    let server = starter.join().unwrap();
     assert_eq!(answer.unwrap(), GOOD_ANSWER);
     assert_eq!(server.received().len(), 1);
 }
