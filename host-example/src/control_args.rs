@@ -15,6 +15,9 @@ use crate::probe_args::{text_arg, ArgumentError};
 use crate::rules::python::{str_value, truthy};
 use crate::ControlSettings;
 
+/// The control's module, as experiment files name it.
+pub const CONTROL_MODULE: &str = "chaosprometheus.metrics";
+
 /// Every argument the control takes.
 pub const CONTROL_ARGUMENTS: [&str; 8] = [
     "pushgateway_url",
@@ -31,7 +34,7 @@ pub const CONTROL_ARGUMENTS: [&str; 8] = [
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ControlArgumentError {
     #[error(
-        "the chaosprometheus.metrics control has no argument '{0}' (it takes {all})",
+        "the {CONTROL_MODULE} control has no argument '{0}' (it takes {all})",
         all = CONTROL_ARGUMENTS.join(", ")
     )]
     Unknown(String),

@@ -3,10 +3,10 @@
 //! argument names in, the component's calls out.
 
 /// The control's arguments are read by the host library too.
-pub use chaosprometheus_host::control_args::{control_settings, ControlArgumentError};
+pub use chaosprometheus_host::control_args::{
+    control_settings, ControlArgumentError, CONTROL_MODULE,
+};
 /// The probes' arguments are read by the host library, once for every
 /// front end.
 pub use chaosprometheus_host::probe_args::{check_signature, plan, ArgumentError};
 pub use chaosprometheus_host::{ProbeCall, PROBES_MODULE};
-
-pub const CONTROL_MODULE: &str = "chaosprometheus.metrics";

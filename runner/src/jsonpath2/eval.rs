@@ -443,7 +443,6 @@ fn py_int(value: &Value) -> Option<i128> {
     }
 }
 
-/// Python's `bool(value)`.
 fn holds(op: CompareOp, left: &Value, right: &Value) -> bool {
     let order = || py_number_cmp(left, right);
     match op {

@@ -4,12 +4,11 @@
 use std::cell::Cell;
 use std::time::Duration;
 
+use chaosprometheus::python::truthy;
 use serde_json::{json, Value};
 use tokio::sync::Notify;
 
 use super::activity::Aborted;
-use chaosprometheus::python::truthy;
-
 use super::Runner;
 use crate::journal::empty_entry;
 use crate::model::{tolerance_probe, Activity};

@@ -79,7 +79,7 @@ def configure_control(
             kwargs,
             pushgateway_url=_unless_default(pushgateway_url, DEFAULT_PUSHGATEWAY_URL),
             job=_unless_default(job, DEFAULT_JOB),
-            grouping_key=grouping_key or None,
+            grouping_key=grouping_key,
             trace_id=trace_id,
             experiment_ref=reference,
             keep_runs=keep_runs,
