@@ -87,7 +87,7 @@ fi
 # package and installs it into them.
 #   target/python-venv: Python 3.11, chaostoolkit 1.19.0 / chaostoolkit-lib
 #     1.44.0 (the newest pip offers for 3.11), chaostoolkit-addons, pytest,
-#     maturin (it builds the wheel);
+#     maturin and ziglang (scripts/package.sh builds the wheel with them);
 #   target/python312-venv: chaostoolkit 1.21.4 / chaostoolkit-lib 1.45.1,
 #     only where a Python 3.12 that actually runs is found (never required).
 
@@ -137,7 +137,7 @@ if ! python311=$(python_that_runs 3.11 python3.11 python3 "${py311[@]}"); then
 fi
 python_venv target/python-venv "$python311" \
   chaostoolkit==1.19.0 chaostoolkit-lib==1.44.0 chaostoolkit-addons==0.11.0 \
-  logzero==1.7.0 jsonpath2==0.4.5 pytest==9.2.0 maturin==1.16.0 trustme==1.2.1
+  logzero==1.7.0 jsonpath2==0.4.5 pytest==9.2.0 maturin==1.16.0 ziglang==0.17.0 trustme==1.2.1
 
 # The Node package's tests (bindings/node): napi-rs's CLI (its type-def
 # generator), and jco with preview2-shim for the bare component under Node,
@@ -164,5 +164,30 @@ if python312=$(python_that_runs 3.12 python3.12 "${py312[@]}"); then
     chaostoolkit==1.21.4 chaostoolkit-lib==1.45.1 chaostoolkit-addons==0.12.0 jsonpath2==0.4.5
 else
   echo "setup: no Python 3.12 that runs; the Python package is tested with Python 3.11 only"
-  rm -rf target/python312-venv
+  rm -rf target/python312-venv target/wheelhouse-3.12
+fi
+
+# Wheelhouses: what the tests' fresh virtualenvs install beside our wheel,
+# downloaded once here, so that scripts/test.sh installs the wheel offline
+# (pip --no-index --find-links), as a user installs from a local wheelhouse.
+wheelhouse() {
+  local dir=$1 venv=$2
+  shift 2
+  local wanted="$*"
+  if [ "$(cat "$dir/.setup-requirements" 2>/dev/null)" = "$wanted" ]; then
+    return 0
+  fi
+  echo "setup: building the wheels of $* into $dir"
+  rm -rf "$dir"
+  # Wheels only (pip wheel builds those on PyPI as sdists), so nothing needs
+  # building when the tests install offline.
+  "$venv/bin/pip" wheel -q --disable-pip-version-check --wheel-dir "$dir" "$@"
+  echo "$wanted" >"$dir/.setup-requirements"
+}
+wheelhouse target/wheelhouse-3.11 target/python-venv \
+  chaostoolkit==1.19.0 chaostoolkit-lib==1.44.0 chaostoolkit-addons==0.11.0 \
+  logzero==1.7.0 jsonpath2==0.4.5 pytest==9.2.0 trustme==1.2.1
+if [ -x target/python312-venv/bin/pip ]; then
+  wheelhouse target/wheelhouse-3.12 target/python312-venv \
+    chaostoolkit==1.21.4 chaostoolkit-lib==1.45.1 chaostoolkit-addons==0.12.0 jsonpath2==0.4.5
 fi

@@ -46,6 +46,35 @@ pytest_in() {
   return "$status"
 }
 
+# The wheel in dist/, offline, into fresh virtualenvs: target/installed-venv
+# (Python 3.11, chaostoolkit 1.19, pytest) and, where setup.sh found a Python
+# 3.12, target/installed312-venv (chaostoolkit 1.21).
+install_wheels() {
+  scripts/lib/install-wheel.sh target/installed-venv target/python-venv target/wheelhouse-3.11 \
+    chaostoolkit==1.19.0 chaostoolkit-lib==1.44.0 chaostoolkit-addons==0.11.0 \
+    logzero==1.7.0 jsonpath2==0.4.5 pytest==9.2.0 trustme==1.2.1 || return
+  rm -rf target/installed312-venv
+  if [ -d target/wheelhouse-3.12 ]; then
+    scripts/lib/install-wheel.sh target/installed312-venv target/python312-venv target/wheelhouse-3.12 \
+      chaostoolkit==1.21.4 chaostoolkit-lib==1.45.1 chaostoolkit-addons==0.12.0 jsonpath2==0.4.5
+  fi
+}
+
+# pytest in target/installed-venv, with a PATH that has no cargo or rustc.
+pytest_installed() {
+  PATH="$PWD/target/installed-venv/bin:/usr/local/bin:/usr/bin:/bin" pytest_in installed-venv bindings/python/tests
+}
+
+# The sdist builds a wheel from source (in the workspace's target dir, so
+# only our crates are compiled again).
+sdist_builds() {
+  rm -rf target/sdist-wheel
+  CARGO_TARGET_DIR="$PWD/target" PATH="$PWD/target/python-venv/bin:$PATH" \
+    target/python-venv/bin/pip wheel --quiet --disable-pip-version-check --no-build-isolation \
+    --no-deps --wheel-dir target/sdist-wheel dist/chaosprometheus_wasm-*.tar.gz &&
+    ls target/sdist-wheel/chaosprometheus_wasm-*.whl
+}
+
 # node --test on the Node package; running no test is a failure too.
 node_tests() {
   local status=0
@@ -81,9 +110,12 @@ part "guest unit tests, debug build" logged cargo test --locked -p chaospromethe
 # This also builds target/release/chaosprom-servers, the launcher the Python
 # and Node tests start their servers with (tests/tests/launcher.rs runs it).
 part "unit and integration tests, release build" logged cargo test --release --locked --workspace
-part "Python package: build (maturin, release, same target dir) and install" scripts/python-package.sh
-part "Python package tests: the real chaos run with our module, against real servers" \
-  pytest_in python-venv bindings/python/tests
+part "packages: the wheel, the sdist and the CLI binary (scripts/package.sh, same target dir)" \
+  scripts/package.sh
+part "Python package: the built wheel installed offline into fresh virtualenvs" install_wheels
+part "Python package tests: the real chaos run with the installed wheel, no Rust on PATH, against real servers" \
+  pytest_installed
+part "Python sdist: builds a wheel from source" sdist_builds
 part "Node package: build the addon (cargo, release, same target dir) and its TypeScript declarations" \
   bash -c 'cd bindings/node && node build.mjs'
 part "Node package tests (node --test), and the bare component under jco, against real servers" node_tests

@@ -55,10 +55,21 @@ struct Cli {
     command: Command,
 }
 
+/// `--version`: ours, and what answers for the run: the component built
+/// in (its SHA-256) and the wasmtime that runs it.
+fn long_version() -> String {
+    format!(
+        "{}\ncomponent sha256:{}\nwasmtime {}",
+        env!("CARGO_PKG_VERSION"),
+        chaosprometheus_host::EMBEDDED_COMPONENT_SHA256,
+        chaosprometheus_host::WASMTIME_VERSION,
+    )
+}
+
 fn main() -> ExitCode {
     // The matches too, not just `Cli::parse()`: folding the options before
     // the subcommand needs to know which were typed.
-    let matches = Cli::command().get_matches();
+    let matches = Cli::command().long_version(long_version()).get_matches();
     let Cli {
         prometheus,
         global,

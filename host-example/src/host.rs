@@ -25,7 +25,11 @@ mod linker;
 
 /// The component this host was built with.
 pub const EMBEDDED_COMPONENT: &[u8] = include_bytes!(env!("CHAOSPROM_COMPONENT_PATH"));
-const EMBEDDED_COMPONENT_SHA256: &str = env!("CHAOSPROM_COMPONENT_SHA256");
+/// The SHA-256 of [`EMBEDDED_COMPONENT`], in hex.
+pub const EMBEDDED_COMPONENT_SHA256: &str = env!("CHAOSPROM_COMPONENT_SHA256");
+/// The wasmtime this host runs components with (the workspace pins it;
+/// a test holds this to Cargo.lock).
+pub const WASMTIME_VERSION: &str = "48.0.8";
 
 /// Which component to run.
 #[derive(Debug, Clone, Default)]

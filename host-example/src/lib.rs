@@ -47,7 +47,10 @@ pub use bindings::{
 pub use chaosprometheus as rules;
 pub use control_run::{ControlRun, RunIdentity};
 pub use error::CallError;
-pub use host::{CallState, ComponentSource, HostConfig, ProbeHost, Runtime, EMBEDDED_COMPONENT};
+pub use host::{
+    CallState, ComponentSource, HostConfig, ProbeHost, Runtime, EMBEDDED_COMPONENT,
+    EMBEDDED_COMPONENT_SHA256, WASMTIME_VERSION,
+};
 pub use limits::{CallLimits, DEFAULT_DEADLINE, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES};
 pub use policy::{
     Authority, AuthorityError, Credential, CredentialError, HostAuth, Injection, OutboundPolicy,

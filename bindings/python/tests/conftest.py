@@ -1,6 +1,8 @@
 """The harness: real Prometheus and Pushgateway processes, the virtualenvs
-scripts/setup.sh makes (Chaos Toolkit with our package, and upstream's
-`chaostoolkit-prometheus` 0.6.0 to compare with), and `chaos run` itself."""
+our built wheel is installed into (scripts/test.sh makes them afresh, offline,
+from dist/ and the wheelhouses scripts/setup.sh fills; pytest runs in the
+Python 3.11 one, with no Rust toolchain on PATH), upstream's
+`chaostoolkit-prometheus` 0.6.0 to compare with, and `chaos run` itself."""
 import json
 import os
 import subprocess
@@ -33,9 +35,8 @@ class Toolkit:
 
     def check(self) -> None:
         assert self.chaos.is_file(), (
-            f"`chaos` is not installed at {self.chaos}. Run `{SETUP}` (it makes "
-            "that virtualenv), then `scripts/test.sh` (it installs our package "
-            "into it)."
+            f"`chaos` is not installed at {self.chaos}. Run `scripts/test.sh`: "
+            f"it runs `{SETUP}`, builds our wheel and installs it into that virtualenv."
         )
         probe = subprocess.run(
             [str(self.python), "-c", "import chaosprometheus, chaosprometheus.probes"],
@@ -60,8 +61,8 @@ class Toolkit:
 def our_toolkits() -> List[Toolkit]:
     """Chaos Toolkit 1.19 / lib 1.44 on Python 3.11, always; 1.21 / lib 1.45
     on Python 3.12 where scripts/setup.sh found a Python 3.12 that runs."""
-    found = [Toolkit("py3.11-chaostoolkit1.19", TARGET / "python-venv", True)]
-    venv312 = TARGET / "python312-venv"
+    found = [Toolkit("py3.11-chaostoolkit1.19", Path(sys.prefix), True)]
+    venv312 = TARGET / "installed312-venv"
     if (venv312 / "bin" / "chaos").is_file():
         found.append(Toolkit("py3.12-chaostoolkit1.21", venv312, True))
     return found

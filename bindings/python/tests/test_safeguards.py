@@ -17,7 +17,7 @@ import urllib.request
 import pytest
 
 from conftest import (
-    TARGET,
+    ROOT,
     chaos_env,
     journal_of,
     our_toolkits,
@@ -28,7 +28,8 @@ from conftest import (
 from support.interrupts import sigint_as_from_a_terminal
 from support.servers import Prometheus, Pushgateway, wait_until
 
-CHAOSPROM = TARGET / "release" / "chaosprom"
+# The CLI binary scripts/package.sh put in dist/, as a user downloads it.
+CHAOSPROM = next((ROOT / "dist").glob("chaosprom-*-x86_64-linux-gnu"), ROOT / "dist" / "chaosprom")
 
 
 @pytest.fixture(scope="module", params=our_toolkits(), ids=repr)

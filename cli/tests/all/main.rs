@@ -11,6 +11,7 @@ mod means;
 mod options;
 mod probe_arguments;
 mod push_run;
+mod release;
 mod run;
 mod run_faults;
 mod tls;
