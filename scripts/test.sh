@@ -46,17 +46,15 @@ pytest_in() {
   return "$status"
 }
 
-# The wheel in dist/, offline, into fresh virtualenvs: target/installed-venv
-# (Python 3.11, chaostoolkit 1.19, pytest) and, where setup.sh found a Python
-# 3.12, target/installed312-venv (chaostoolkit 1.21).
+# The wheel in dist/, offline, into fresh virtualenvs, with what setup.sh's
+# wheelhouses hold: target/installed-venv (Python 3.11, chaostoolkit 1.19,
+# pytest) and, where setup.sh found a Python 3.12, target/installed312-venv
+# (chaostoolkit 1.21).
 install_wheels() {
-  scripts/lib/install-wheel.sh target/installed-venv target/python-venv target/wheelhouse-3.11 \
-    chaostoolkit==1.19.0 chaostoolkit-lib==1.44.0 chaostoolkit-addons==0.11.0 \
-    logzero==1.7.0 jsonpath2==0.4.5 pytest==9.2.0 trustme==1.2.1 || return
+  scripts/lib/install-wheel.sh target/installed-venv target/python-venv target/wheelhouse-3.11 || return
   rm -rf target/installed312-venv
   if [ -d target/wheelhouse-3.12 ]; then
-    scripts/lib/install-wheel.sh target/installed312-venv target/python312-venv target/wheelhouse-3.12 \
-      chaostoolkit==1.21.4 chaostoolkit-lib==1.45.1 chaostoolkit-addons==0.12.0 jsonpath2==0.4.5
+    scripts/lib/install-wheel.sh target/installed312-venv target/python312-venv target/wheelhouse-3.12
   fi
 }
 
