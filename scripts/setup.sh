@@ -8,7 +8,7 @@
 #     packages of the other real servers the tests start (promtool,
 #     victoria-metrics, prometheus-node-exporter; the tests start their own
 #     on ephemeral ports, so a service a package starts is not in the way)
-#     and python3, cargo-fuzz, and the environments described below: the
+#     and python3, cargo-fuzz, cargo-hakari, and the environments described below: the
 #     Python Chaos Toolkit with chaostoolkit-prometheus in
 #     target/chaostoolkit-venv (the tests that compare with the real
 #     `chaos run`), the Python package's virtualenvs, the Node package's npm
@@ -62,6 +62,13 @@ fi
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
   echo "setup: installing cargo-fuzz"
   cargo install cargo-fuzz --locked --quiet
+fi
+# cargo hakari, whose workspace-hack crate makes the tests, the CLI and the
+# bindings ask for the same features of what wasmtime depends on, so
+# wasmtime is compiled once; scripts/test.sh checks it is up to date.
+if ! command -v cargo-hakari >/dev/null 2>&1; then
+  echo "setup: installing cargo-hakari"
+  cargo install cargo-hakari@0.9.39 --locked --quiet
 fi
 
 # The reference implementation, at the versions the compatibility tests know.

@@ -100,6 +100,8 @@ node_tests() {
 export NAPI_TYPE_DEF_TMP_FOLDER="$PWD/target/napi-rs/typedefs"
 
 part "formatting (cargo fmt --check)" cargo fmt --all -- --check
+part "one build of wasmtime for the tests, the CLI and the bindings (cargo hakari verify)" \
+  cargo hakari verify
 part "lints: host crates, runner, CLI, tests (clippy -D warnings)" \
   cargo clippy --release --locked --workspace --all-targets -- -D warnings
 part "lints: the guest for wasm32-wasip2 (clippy -D warnings)" \
