@@ -92,6 +92,11 @@ fn main() {
         "cargo:rustc-env=CHAOSPROM_COMPONENT_SHA256={:x}",
         Sha256::digest(&bytes)
     );
+    // What src/precompiled.rs compiles the shipped component for.
+    println!(
+        "cargo:rustc-env=CHAOSPROM_HOST_TARGET={}",
+        env::var("TARGET").expect("cargo sets TARGET")
+    );
 }
 
 /// `component` shrunk by `wasm-opt` (from `WASM_OPT`, or `PATH`), reusing the

@@ -94,9 +94,12 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     format!("{:x}", Sha256::digest(bytes))
 }
 
-/// Where a loaded component came from.
+/// Where a loaded component came from ([`crate::Runtime::origin`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Origin {
+pub enum Origin {
+    /// The file a package ships beside its native library, compiled ahead
+    /// of time ([`crate::precompiled`]).
+    Precompiled,
     /// An authentic cache entry.
     Cache,
     /// Compiled, and stored in the cache when it could be.
@@ -105,7 +108,20 @@ enum Origin {
     Uncached,
 }
 
-fn load_from(
+impl Origin {
+    /// `precompiled`, `cache`, `compiled` or `uncached`: what the bindings'
+    /// `load_component` returns.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Origin::Precompiled => "precompiled",
+            Origin::Cache => "cache",
+            Origin::Compiled => "compiled",
+            Origin::Uncached => "uncached",
+        }
+    }
+}
+
+pub(crate) fn load_from(
     engine: &Engine,
     wasm: &[u8],
     wasm_sha256: &str,
@@ -292,7 +308,7 @@ fn read_trusted_key(_path: &Path) -> Result<Option<Key>, UntrustedKey> {
 /// or blocking on a FIFO; `None` if it does not exist. The metadata is the
 /// open file's, so it describes what is read.
 #[cfg(unix)]
-fn open_regular(path: &Path) -> io::Result<Option<(fs::File, fs::Metadata)>> {
+pub(crate) fn open_regular(path: &Path) -> io::Result<Option<(fs::File, fs::Metadata)>> {
     use rustix::fs::{Mode, OFlags};
     use rustix::io::Errno;
 
@@ -313,7 +329,7 @@ fn open_regular(path: &Path) -> io::Result<Option<(fs::File, fs::Metadata)>> {
 }
 
 #[cfg(not(unix))]
-fn open_regular(path: &Path) -> io::Result<Option<(fs::File, fs::Metadata)>> {
+pub(crate) fn open_regular(path: &Path) -> io::Result<Option<(fs::File, fs::Metadata)>> {
     match fs::File::open(path) {
         Ok(file) => {
             let meta = file.metadata()?;
@@ -432,7 +448,7 @@ fn read_entry(_engine: &Engine, _key: &Key, _name: &str, _path: &Path) -> Option
 /// A path that opens `file` itself (`/proc/self/fd/N`), if there is one
 /// that does: its device and inode are `meta`'s.
 #[cfg(unix)]
-fn descriptor_path(file: &fs::File, meta: &fs::Metadata) -> Option<PathBuf> {
+pub(crate) fn descriptor_path(file: &fs::File, meta: &fs::Metadata) -> Option<PathBuf> {
     use std::os::unix::fs::MetadataExt;
     use std::os::unix::io::AsRawFd;
 

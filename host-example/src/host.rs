@@ -94,28 +94,55 @@ struct Shared {
     engine: Engine,
     component: Component,
     pre: ChaosprometheusPre<CallState>,
+    origin: cache::Origin,
+}
+
+/// The engine settings every runtime uses, and [`crate::precompiled::write`]
+/// compiles with (wasmtime refuses a precompiled file whose settings differ).
+pub(crate) fn engine_config() -> Config {
+    let mut config = Config::new();
+    config.consume_fuel(true);
+    // Native unwind tables serve only outside unwinders (wasmtime walks
+    // wasm frames itself, for traps and backtraces): without them the
+    // compiled component is 5% smaller, which is 5% less to check the
+    // MAC of in each process that loads it, and nothing is registered
+    // with the system unwinder at load.
+    config.native_unwind_info(false);
+    config
 }
 
 impl Runtime {
     /// Compiles `component` (or loads it from `cache_dir`) and links it.
     pub fn new(component: &ComponentSource, cache_dir: Option<&Path>) -> wasmtime::Result<Runtime> {
-        let mut engine_config = Config::new();
-        engine_config.consume_fuel(true);
-        // Native unwind tables serve only outside unwinders (wasmtime walks
-        // wasm frames itself, for traps and backtraces): without them the
-        // compiled component is 5% smaller, which is 5% less to check the
-        // MAC of in each process that loads it, and nothing is registered
-        // with the system unwinder at load.
-        engine_config.native_unwind_info(false);
-        let engine = Engine::new(&engine_config)?;
-        let component = match component {
-            ComponentSource::Embedded => cache::load(
+        Runtime::load(component, None, cache_dir)
+    }
+
+    /// The embedded component from the file [`crate::precompiled::write`]
+    /// wrote in `precompiled_dir`, when it is there and wasmtime accepts it;
+    /// otherwise as [`Runtime::new`] loads it.
+    pub fn precompiled(
+        precompiled_dir: &Path,
+        cache_dir: Option<&Path>,
+    ) -> wasmtime::Result<Runtime> {
+        Runtime::load(&ComponentSource::Embedded, Some(precompiled_dir), cache_dir)
+    }
+
+    fn load(
+        component: &ComponentSource,
+        precompiled_dir: Option<&Path>,
+        cache_dir: Option<&Path>,
+    ) -> wasmtime::Result<Runtime> {
+        let engine = Engine::new(&engine_config())?;
+        let shipped = precompiled_dir.and_then(|dir| crate::precompiled::load(&engine, dir));
+        let (component, origin) = match (shipped, component) {
+            (Some(component), _) => (component, cache::Origin::Precompiled),
+            (None, ComponentSource::Embedded) => cache::load_from(
                 &engine,
                 EMBEDDED_COMPONENT,
                 EMBEDDED_COMPONENT_SHA256,
                 cache_dir,
             )?,
-            ComponentSource::File(path) => load_file(&engine, path, cache_dir)?,
+            (None, ComponentSource::File(path)) => load_file(&engine, path, cache_dir)?,
         };
         let linker = linker::for_component(&engine, &component)?;
         let pre = ChaosprometheusPre::new(linker.instantiate_pre(&component)?)?;
@@ -124,19 +151,29 @@ impl Runtime {
                 engine,
                 component,
                 pre,
+                origin,
             }),
         })
     }
 
     /// The embedded component's runtime for this process, made on first use
-    /// (from `cache_dir`, when given) and shared by every later caller.
+    /// and shared by every later caller: from the precompiled file beside
+    /// the library or program this host is linked into (a package's,
+    /// [`crate::precompiled`]), else from `cache_dir`, else compiled.
     pub fn embedded(cache_dir: Option<&Path>) -> wasmtime::Result<Runtime> {
         static EMBEDDED: std::sync::OnceLock<Runtime> = std::sync::OnceLock::new();
         if let Some(runtime) = EMBEDDED.get() {
             return Ok(runtime.clone());
         }
-        let runtime = Runtime::new(&ComponentSource::Embedded, cache_dir)?;
+        let beside = crate::precompiled::library_dir();
+        let runtime = Runtime::load(&ComponentSource::Embedded, beside.as_deref(), cache_dir)?;
         Ok(EMBEDDED.get_or_init(|| runtime).clone())
+    }
+
+    /// Where the component came from: the precompiled file, the cache, or
+    /// compiled in this process.
+    pub fn origin(&self) -> cache::Origin {
+        self.shared.origin
     }
 
     /// A host that runs this runtime's component under `policy` and `limits`.
@@ -543,8 +580,8 @@ fn load_file(
     engine: &Engine,
     path: &Path,
     cache_dir: Option<&Path>,
-) -> wasmtime::Result<Component> {
+) -> wasmtime::Result<(Component, cache::Origin)> {
     let wasm = std::fs::read(path)
         .map_err(|e| wasmtime::format_err!("cannot read the component {}: {e}", path.display()))?;
-    cache::load(engine, &wasm, &cache::sha256_hex(&wasm), cache_dir)
+    cache::load_from(engine, &wasm, &cache::sha256_hex(&wasm), cache_dir)
 }

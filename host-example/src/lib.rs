@@ -28,6 +28,7 @@ mod hooks;
 mod host;
 mod limits;
 mod policy;
+pub mod precompiled;
 pub mod probe_args;
 mod probe_call;
 mod retry;

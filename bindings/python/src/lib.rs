@@ -93,10 +93,13 @@ fn invalid(py: Python<'_>, message: &str) -> PyErr {
     failed(py, "invalid-argument", message)
 }
 
-/// Loads the component now rather than on the first call.
+/// Loads the component now rather than on the first call; returns where it
+/// came from: `precompiled` (the file shipped in the wheel), `cache`,
+/// `compiled` or `uncached`.
 #[pyfunction]
-fn load_component(py: Python<'_>) -> PyResult<()> {
-    py.detach(component).map(|_| ())
+fn load_component(py: Python<'_>) -> PyResult<&'static str> {
+    py.detach(component)
+        .map(|runtime| runtime.origin().as_str())
 }
 
 #[pymodule]

@@ -3,7 +3,9 @@ a virtualenv of its own, with no Rust toolchain to fall back on."""
 import hashlib
 import importlib.metadata
 import shutil
+import subprocess
 import sys
+import tarfile
 import tomllib
 import zipfile
 from pathlib import Path
@@ -47,3 +49,22 @@ def test_the_cli_binary_matches_its_sha256_file():
     (binary,) = (ROOT / "dist").glob("chaosprom-*-x86_64-linux-gnu")
     recorded = (binary.parent / (binary.name + ".sha256")).read_text().split()
     assert recorded == [hashlib.sha256(binary.read_bytes()).hexdigest(), binary.name]
+
+
+def test_a_fresh_interpreter_loads_the_precompiled_component_from_the_wheel():
+    """The wheel ships the component compiled ahead of time beside _native;
+    the first load in a new process maps it instead of compiling."""
+    package = Path(chaosprometheus.__file__).parent
+    (shipped,) = package.glob("chaosprometheus-*.cwasm")
+    assert shipped.stat().st_mode & 0o022 == 0
+    code = "from chaosprometheus import _native; print(_native.load_component())"
+    origin = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    assert origin == "precompiled"
+
+
+def test_the_sdist_carries_no_precompiled_component():
+    """A build from source compiles (or caches) the component itself."""
+    (sdist,) = (ROOT / "dist").glob("chaosprometheus_wasm-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        assert not [name for name in archive.getnames() if name.endswith(".cwasm")]

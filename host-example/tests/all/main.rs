@@ -14,6 +14,7 @@ mod names;
 mod node_cpu;
 mod numbers;
 mod oversize;
+mod precompiled;
 mod probes;
 mod redirects;
 mod retries;
