@@ -13,8 +13,8 @@
 #   BENCH_EXPERIMENT_RUNS  runs of each experiment runner (default 10)
 #
 # Builds what is missing or stale first, with the scripts a newcomer runs
-# (scripts/setup.sh, scripts/python-package.sh, cargo, the Node package's
-# build.mjs). Times whole processes with hyperfine when it is installed
+# (scripts/setup.sh, scripts/python-package.sh, cargo, scripts/package.sh
+# node and scripts/lib/install-npm.sh). Times whole processes with hyperfine when it is installed
 # (apt-get install hyperfine), else with a Python loop. Progress goes to
 # stderr, the table to stdout.
 set -euo pipefail
@@ -49,7 +49,9 @@ for line in sys.stdin:
         print(message["executable"])')
 : "${rust_bench:?cargo bench built no probes binary}"
 scripts/python-package.sh >&2
-(cd bindings/node && node build.mjs) >&2
+# The Node bench loads the package as npm installs it (tests/support/package.mjs).
+scripts/package.sh node >&2
+scripts/lib/install-npm.sh target/node-project >&2
 chaosprom="$root/target/release/chaosprom"
 component="$root/target/guest/chaosprometheus.wasm"
 

@@ -4,9 +4,10 @@
 # runs the guest's unit tests in a debug build (overflow checks on; no
 # wasmtime in it, so this is quick); builds everything else once, in
 # release (our host crates keep overflow checks on there), and runs the unit
-# tests and the integration tests against real servers on 127.0.0.1; then
-# each fuzz target for a bounded time (scripts/fuzz.sh; FUZZ_SECONDS,
-# default 20). A failing part does not stop the others: every failing part
+# tests and the integration tests against real servers on 127.0.0.1; builds
+# what users install (scripts/package.sh) and tests the wheel and the npm
+# tarballs as installed, with no Rust on PATH; then each fuzz target for a
+# bounded time (scripts/fuzz.sh; FUZZ_SECONDS, default 20). A failing part does not stop the others: every failing part
 # is listed at the end, and the script then exits non-zero.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -73,10 +74,14 @@ sdist_builds() {
     ls target/sdist-wheel/chaosprometheus_wasm-*.whl
 }
 
-# node --test on the Node package; running no test is a failure too.
+# node --test on the Node package as npm installed it into target/node-project
+# (the tests load it from there), with no Rust toolchain on PATH; running no
+# test is a failure too.
 node_tests() {
-  local status=0
-  (cd bindings/node && node --test --test-reporter=tap tests/) 2>&1 | tee "$results.node" ||
+  local status=0 node_dir
+  node_dir=$(dirname "$(command -v node)")
+  (cd bindings/node && PATH="$node_dir:/usr/local/bin:/usr/bin:/bin" \
+    node --test --test-reporter=tap tests/) 2>&1 | tee "$results.node" ||
     status=${PIPESTATUS[0]}
   cat "$results.node" >>"$results"
   # node's TAP ends with "# pass N" and "# fail N": one line of ours counts them.
@@ -110,15 +115,16 @@ part "guest unit tests, debug build" logged cargo test --locked -p chaospromethe
 # This also builds target/release/chaosprom-servers, the launcher the Python
 # and Node tests start their servers with (tests/tests/launcher.rs runs it).
 part "unit and integration tests, release build" logged cargo test --release --locked --workspace
-part "packages: the wheel, the sdist and the CLI binary (scripts/package.sh, same target dir)" \
+part "packages: the wheel, the sdist, the CLI binary and the npm tarballs (scripts/package.sh, same target dir)" \
   scripts/package.sh
 part "Python package: the built wheel installed offline into fresh virtualenvs" install_wheels
 part "Python package tests: the real chaos run with the installed wheel, no Rust on PATH, against real servers" \
   pytest_installed
 part "Python sdist: builds a wheel from source" sdist_builds
-part "Node package: build the addon (cargo, release, same target dir) and its TypeScript declarations" \
-  bash -c 'cd bindings/node && node build.mjs'
-part "Node package tests (node --test), and the bare component under jco, against real servers" node_tests
+part "Node package: the npm tarballs installed offline into an empty project" \
+  scripts/lib/install-npm.sh target/node-project
+part "Node package tests (node --test) on the installed package, no Rust on PATH, and the bare component under jco, against real servers" \
+  node_tests
 part "the bare component under the wasmtime package from PyPI (wasmtime-py), against a real Prometheus" \
   pytest_in wasmtime-py-venv bindings/wasmtime-py
 part "fuzzing" scripts/fuzz.sh

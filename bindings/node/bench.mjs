@@ -13,15 +13,14 @@
 // PROMQL` and `--calls N` change what is measured, and `--json` prints only
 // the package's load time, its median `query` and the process's peak memory
 // as one JSON line (what scripts/bench.sh puts in its table).
-import { createRequire } from 'node:module'
 import { rmSync } from 'node:fs'
 import { parseArgs } from 'node:util'
 
 import { transpiled } from './tests/support/jco.mjs'
 import { startPrometheus } from './tests/support/servers.mjs'
+import { chaosprometheus } from './tests/support/package.mjs'
 
-const require = createRequire(import.meta.url)
-const { PrometheusProbes, loadComponent } = require('.')
+const { PrometheusProbes, loadComponent } = chaosprometheus
 
 const { values: args } = parseArgs({
   options: {

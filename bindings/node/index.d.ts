@@ -180,10 +180,11 @@ export interface Limits {
 }
 
 /**
- * Loads (compiles, or reads from the cache) the component now rather than
- * on the first call.
+ * Loads the component now rather than on the first call. Resolves to where
+ * it came from: `precompiled` (the file shipped in the platform package),
+ * `cache`, `compiled` or `uncached`.
  */
-export declare function loadComponent(): Promise<void>
+export declare function loadComponent(): Promise<'precompiled' | 'cache' | 'compiled' | 'uncached'>
 
 /** The window of `computeMean` and `nodesCpuUsageMean`. */
 export interface MeanOptions {

@@ -3,15 +3,17 @@
 // library), with its rejections turned into ProbeError subclasses. napi's
 // errors carry no code of our own, so the addon gives each failure's kind
 // as the error's `cause` (see src/lib.rs); everything else is the addon's.
+// native.js is napi-rs's loader: it requires the platform package npm
+// installed for this machine (chaosprometheus-linux-x64-gnu, say).
 
 let native
 try {
-  native = require('./chaosprometheus.node')
+  native = require('./native.js')
 } catch (error) {
   throw new Error(
-    'chaosprometheus: the native addon is not built or does not load ' +
-      `(${error.message}); build it with \`npm run build\` in bindings/node ` +
-      '(scripts/test.sh does)',
+    `chaosprometheus: no native addon for ${process.platform}-${process.arch} loads ` +
+      `(${error.message}). Only Linux x86_64 with glibc is built; on it, reinstall ` +
+      'without --no-optional / --omit=optional so npm installs chaosprometheus-linux-x64-gnu',
     { cause: error },
   )
 }

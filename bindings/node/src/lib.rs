@@ -49,9 +49,10 @@ fn invalid(message: &str) -> Error {
     failed("invalid-argument", message)
 }
 
-/// Loads (compiles, or reads from the cache) the component now rather than
-/// on the first call.
-#[napi_derive::napi]
-pub async fn load_component() -> napi::Result<()> {
-    component().map(|_| ())
+/// Loads the component now rather than on the first call. Resolves to where
+/// it came from: `precompiled` (the file shipped in the platform package),
+/// `cache`, `compiled` or `uncached`.
+#[napi_derive::napi(ts_return_type = "Promise<'precompiled' | 'cache' | 'compiled' | 'uncached'>")]
+pub async fn load_component() -> napi::Result<String> {
+    component().map(|runtime| runtime.origin().as_str().to_owned())
 }

@@ -1,13 +1,12 @@
 // The alerts probe of the Node package against a real Prometheus evaluating
 // alerting rules (tests/fixtures/rules/always-firing.yml).
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
 
 import { startPrometheus } from './support/servers.mjs'
+import { chaosprometheus } from './support/package.mjs'
 
-const require = createRequire(import.meta.url)
-const { PrometheusProbes, InvalidArgumentError } = require('..')
+const { PrometheusProbes, InvalidArgumentError } = chaosprometheus
 
 describe('alerts against a real Prometheus', () => {
   let prometheus

@@ -1,12 +1,11 @@
 // The control run from JavaScript, read back from a real Pushgateway.
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
 
 import { startPushgateway, startTestServer } from './support/servers.mjs'
+import { chaosprometheus } from './support/package.mjs'
 
-const require = createRequire(import.meta.url)
-const { startRun, InvalidArgumentError, TransportError } = require('..')
+const { startRun, InvalidArgumentError, TransportError } = chaosprometheus
 
 const EXPERIMENT = {
   title: 'node control test',

@@ -1,20 +1,19 @@
 // Every probe of the Node package against a real Prometheus on 127.0.0.1:
 // parsed answers, typed errors, and 256 concurrent calls.
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
 import { writeFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
 
 import { startPrometheus, startTestServer } from './support/servers.mjs'
+import { chaosprometheus } from './support/package.mjs'
 
-const require = createRequire(import.meta.url)
 const {
   PrometheusProbes,
   InvalidArgumentError,
   ProbeError,
   PrometheusError,
   ResultShapeError,
-} = require('..')
+} = chaosprometheus
 
 // A node_exporter stand-in whose CPU is idle 75% of the time.
 function nodeExporter(startedAt) {

@@ -2,19 +2,18 @@
 // host, client timeouts and the call deadline, none of them blocking the
 // event loop, and bad input refused before anything is sent.
 import assert from 'node:assert/strict'
-import { createRequire } from 'node:module'
 import { after, before, describe, test } from 'node:test'
 
 import { EMPTY_VECTOR, startTestServer } from './support/servers.mjs'
+import { chaosprometheus } from './support/package.mjs'
 
-const require = createRequire(import.meta.url)
 const {
   PrometheusProbes,
   HostError,
   HttpStatusError,
   InvalidArgumentError,
   TransportError,
-} = require('..')
+} = chaosprometheus
 
 const TOKEN = 'sentinel-token-8c1f7e0b'
 const PASSWORD = 'sentinel-password-51d2'

@@ -53,6 +53,23 @@ fn every_package_has_the_workspace_version() {
     let node: serde_json::Value =
         serde_json::from_str(&read("bindings/node/package.json")).unwrap();
     assert_eq!(node["version"], VERSION, "bindings/node/package.json");
+    // Every napi target has its platform package, at the same version, and
+    // the package depends on exactly that version of it.
+    let targets = node["napi"]["targets"].as_array().unwrap();
+    let optional = node["optionalDependencies"].as_object().unwrap();
+    assert_eq!(
+        optional.len(),
+        targets.len(),
+        "one platform package per napi target"
+    );
+    for (name, version) in optional {
+        let dir = name.strip_prefix("chaosprometheus-").unwrap();
+        let path = format!("bindings/node/npm/{dir}/package.json");
+        let platform: serde_json::Value = serde_json::from_str(&read(&path)).unwrap();
+        assert_eq!(platform["name"], name.as_str(), "{path}");
+        assert_eq!(platform["version"], VERSION, "{path}");
+        assert_eq!(version, VERSION, "optionalDependencies.{name}");
+    }
     let pyproject = read("bindings/python/pyproject.toml");
     assert!(
         pyproject.contains("dynamic = [\"version\"]") && !pyproject.contains("\nversion ="),

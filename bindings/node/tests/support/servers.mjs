@@ -12,7 +12,7 @@ import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
 import { setTimeout as sleep } from 'node:timers/promises'
 
-const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..')
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..', '..')
 const LAUNCHER = join(ROOT, 'target', 'release', 'chaosprom-servers')
 const RULES = join(ROOT, 'tests', 'fixtures', 'rules')
 
