@@ -45,7 +45,7 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-start_servers "$work" --prometheus
+start_servers "$work" --prometheus --pushgateway
 say "Prometheus is at $prometheus_url"
 
 say "the packages under test, installed once"

@@ -34,14 +34,14 @@ def main():
     for heading, lines in spec.get("sizes", {}).items():
         print(f"\n{heading}")
         for name, path in lines:
-            print(f"  {name:<58} {os.path.getsize(path) / 1e6:8.2f} MB")
+            print(f"  {name:<66} {os.path.getsize(path) / 1e6:8.2f} MB")
     print(f"\nmedian of {runs} runs (min-max), each in a fresh process")
     for row in spec["rows"]:
         if row.get("heading"):
             print(f"\n{row['heading']}")
             continue
         median, low, high = run(row, row.get("runs", runs))
-        print(f"  {row['name']:<58} {median * 1000:8.0f} ms  ({low * 1000:.0f}-{high * 1000:.0f})")
+        print(f"  {row['name']:<66} {median * 1000:8.0f} ms  ({low * 1000:.0f}-{high * 1000:.0f})")
 
 
 if __name__ == "__main__":
