@@ -116,18 +116,18 @@ function wrapClass(Class) {
   })
 }
 
-module.exports = {
-  PrometheusProbes: wrapClass(native.PrometheusProbes),
-  ControlRun: wrapClass(native.ControlRun),
-  startRun: (settings) => converted(() => native.startRun(settings)),
-  loadComponent: () => converted(() => native.loadComponent()),
-  ProbeError,
-  InvalidArgumentError,
-  TransportError,
-  HttpStatusError,
-  PrometheusError,
-  BadResponseError,
-  ResultShapeError,
-  OtherError,
-  HostError,
-}
+// One `exports.NAME =` per export: Node's CommonJS lexer reads these, so
+// index.mjs re-exports them by name without a second list.
+exports.PrometheusProbes = wrapClass(native.PrometheusProbes)
+exports.ControlRun = wrapClass(native.ControlRun)
+exports.startRun = (settings) => converted(() => native.startRun(settings))
+exports.loadComponent = () => converted(() => native.loadComponent())
+exports.ProbeError = ProbeError
+exports.InvalidArgumentError = InvalidArgumentError
+exports.TransportError = TransportError
+exports.HttpStatusError = HttpStatusError
+exports.PrometheusError = PrometheusError
+exports.BadResponseError = BadResponseError
+exports.ResultShapeError = ResultShapeError
+exports.OtherError = OtherError
+exports.HostError = HostError
