@@ -57,7 +57,7 @@ const KEY_LEN: usize = blake3::KEY_LEN;
 const MAC_LEN: usize = blake3::OUT_LEN;
 const ENTRY_SUFFIX: &str = ".cwasm";
 /// Files being written (the key, entries) before they are renamed into place.
-const PARTIAL_PREFIX: &str = ".partial-";
+pub(crate) const PARTIAL_PREFIX: &str = ".partial-";
 /// What older hosts named their temporary files.
 const LEGACY_PARTIAL_PREFIX: &str = ".tmp";
 /// A temporary file older than this was left by a writer that died.

@@ -47,7 +47,7 @@ pub fn write(dir: &Path) -> wasmtime::Result<PathBuf> {
     let compiled = Engine::new(&config)?.precompile_component(EMBEDDED_COMPONENT)?;
     let path = dir.join(file_name());
     let mut file = tempfile::Builder::new()
-        .prefix(".partial-")
+        .prefix(crate::cache::PARTIAL_PREFIX)
         .tempfile_in(dir)
         .map_err(|e| wasmtime::format_err!("cannot write in {}: {e}", dir.display()))?;
     file.write_all(&compiled)?;
