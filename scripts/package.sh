@@ -61,6 +61,7 @@ cli_binary() {
 node_packages() {
   rm -f dist/chaosprometheus-[0-9]*.tgz dist/chaosprometheus-linux-x64-gnu-*.tgz
   (cd bindings/node && node build.mjs)
+  precompile bindings/node/npm/linux-x64-gnu
   for dir in bindings/node bindings/node/npm/linux-x64-gnu; do
     npm pack --silent --pack-destination dist "./$dir" >/dev/null
   done

@@ -5,14 +5,13 @@
 //   in a directory of its own), and linked by scripts/lib/zig-linker
 //   against glibc 2.17; it goes into the platform package,
 //   npm/linux-x64-gnu/, as napi-rs names it;
-// - beside it, the component compiled ahead of time for any x86_64 CPU (the
-//   host's `precompile` example), which the addon loads instead of compiling;
+// (scripts/package.sh then writes the precompiled component beside it);
 // - native.js, napi-rs's loader, which requires the platform package that
 //   npm installed for this machine (@napi-rs/cli's writeJsBinding);
 // - index.d.ts, from the declarations napi-derive emits while compiling
 //   (errors.d.ts, then the generated ones), with @napi-rs/cli's generator.
 import { execFileSync } from 'node:child_process'
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -55,11 +54,6 @@ const library = join(root, 'target', 'release', `lib${crate.replace(/-/g, '_')}.
 if (!existsSync(library)) throw new Error(`cargo built no ${library}`)
 copyFileSync(library, join(platformDir, `${binaryName}.${platformArchABI}.node`))
 
-for (const name of readdirSync(platformDir)) {
-  if (name.endsWith('.cwasm')) rmSync(join(platformDir, name))
-}
-cargo(['run', '--quiet', '--release', '--locked', '-p', 'chaosprometheus-host', '--example', 'precompile', '--', platformDir])
-
 const { dts, exports } = await generateTypeDef({
   typeDefDir: typeDefs,
   cwd: here,
@@ -75,4 +69,4 @@ await writeJsBinding({
   version: pkg.version,
   outputDir: here,
 })
-console.log(`node package: built npm/${platformArchABI}/ (addon, precompiled component), native.js, index.d.ts`)
+console.log(`node package: built npm/${platformArchABI}/ (the addon), native.js, index.d.ts`)
