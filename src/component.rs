@@ -17,6 +17,8 @@ use crate::probes::{self as plain, InstantQuery, MeanWindow, RangeQuery};
 use crate::request::Endpoint;
 use crate::time_expr::Timestamp;
 
+mod judgements;
+
 mod bindings {
     wit_bindgen::generate!({
         path: "wit",

@@ -9,6 +9,7 @@ pub mod alerts;
 pub mod control;
 pub mod duration;
 pub mod error;
+pub mod judge;
 pub mod mean;
 pub mod probes;
 #[cfg(test)]

@@ -114,21 +114,7 @@ pub fn query_interval(
         .as_deref()
         .map(|step| PromDuration::parse("step", step))
         .transpose()?;
-    // Upstream checks start before end; so do we, so the same input fails
-    // with the same message.
-    let start = parse_time_expr(&request.start, now)?;
-    let end = parse_time_expr(&request.end, now)?;
-    // Prometheus refuses an end before the start, but VictoriaMetrics answers
-    // for another range; refusing it here fails the same way on both.
-    if end < start {
-        return Err(ProbeError::invalid(format!(
-            "the end '{}' ({}) is before the start '{}' ({}); swap them",
-            request.end,
-            format_rfc3339(end),
-            request.start,
-            format_rfc3339(start)
-        )));
-    }
+    let (start, end) = resolve_range(&request.start, &request.end, now)?;
     let step = step.unwrap_or_else(|| auto_step(seconds_between(start, end)));
     range(
         transport,
@@ -202,7 +188,7 @@ pub fn nodes_cpu_usage_mean(
     compute_mean(transport, config, NODES_CPU_USAGE_QUERY, window, now)
 }
 
-fn range(
+pub(crate) fn range(
     transport: &mut impl Transport,
     endpoint: &Target,
     query: &str,
@@ -225,13 +211,36 @@ fn range(
     check_envelope(send_following(transport, &http)?, &label)
 }
 
-fn parse_timeout(timeout: Option<&str>) -> Result<Option<PromDuration>, ProbeError> {
+/// A range's start and end, read at `now`; an end before the start is an
+/// error.
+pub(crate) fn resolve_range(
+    start_text: &str,
+    end_text: &str,
+    now: Timestamp,
+) -> Result<(Timestamp, Timestamp), ProbeError> {
+    // Upstream parses the start first; so do we, so the same input fails
+    // with the same message.
+    let start = parse_time_expr(start_text, now)?;
+    let end = parse_time_expr(end_text, now)?;
+    // Prometheus refuses an end before the start, but VictoriaMetrics answers
+    // for another range; refusing it here fails the same way on both.
+    if end < start {
+        return Err(ProbeError::invalid(format!(
+            "the end '{end_text}' ({}) is before the start '{start_text}' ({}); swap them",
+            format_rfc3339(end),
+            format_rfc3339(start)
+        )));
+    }
+    Ok((start, end))
+}
+
+pub(crate) fn parse_timeout(timeout: Option<&str>) -> Result<Option<PromDuration>, ProbeError> {
     timeout
         .map(|timeout| PromDuration::parse("timeout", timeout))
         .transpose()
 }
 
-fn seconds_between(start: Timestamp, end: Timestamp) -> f64 {
+pub(crate) fn seconds_between(start: Timestamp, end: Timestamp) -> f64 {
     end.duration_since(start).as_secs_f64()
 }
 

@@ -122,8 +122,8 @@ pub(crate) struct Answer<T> {
 /// An instant query's `data`, by its `resultType`.
 #[derive(Deserialize)]
 #[serde(tag = "resultType", content = "result", rename_all = "lowercase")]
-enum InstantData {
-    Vector(Vec<InstantSample>),
+enum InstantData<S = InstantSample> {
+    Vector(Vec<S>),
     Scalar(Sample),
     String(IgnoredAny),
     Matrix(IgnoredAny),
@@ -132,6 +132,15 @@ enum InstantData {
 #[derive(Deserialize)]
 struct InstantSample {
     /// None for a native histogram (its sample is under `histogram`).
+    #[serde(default)]
+    value: Option<Sample>,
+}
+
+/// An instant sample with its labels, for the judgements.
+#[derive(Deserialize)]
+struct LabelledSample {
+    #[serde(default)]
+    metric: BTreeMap<String, serde_json::Value>,
     #[serde(default)]
     value: Option<Sample>,
 }
@@ -217,6 +226,81 @@ pub fn single_series_values(body: &str, query: &str) -> Result<Vec<f64>, ProbeEr
             serde_json::Value::Object(several[0].metric.clone().into_iter().collect())
         ))),
     }
+}
+
+/// One series of a range query's answer: its labels and its samples
+/// `(unix seconds, value)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LabelledSeries {
+    pub labels: BTreeMap<String, String>,
+    pub samples: Vec<(f64, f64)>,
+}
+
+/// Every series of a range query's answer (a matrix), in the answer's order.
+pub fn range_series(body: &str, query: &str) -> Result<Vec<LabelledSeries>, ProbeError> {
+    let answer: Answer<RangeData> = serde_json::from_str(body).map_err(|e| unexpected(&e))?;
+    if answer.data.result_type != "matrix" {
+        return Err(ProbeError::ResultShape(format!(
+            "the query {query} returned a {} over a range, not a matrix",
+            answer.data.result_type
+        )));
+    }
+    answer
+        .data
+        .result
+        .into_iter()
+        .map(|series| {
+            let samples = series
+                .values
+                .iter()
+                .map(|(at, value)| Ok((*at, parse_sample(value)?)))
+                .collect::<Result<_, ProbeError>>()?;
+            Ok(LabelledSeries {
+                labels: label_texts(series.metric),
+                samples,
+            })
+        })
+        .collect()
+}
+
+/// A series of an instant query's answer: its labels and its value.
+pub type LabelledValue = (BTreeMap<String, String>, f64);
+
+/// Every series of an instant query's answer with its value; a scalar is
+/// one series without labels.
+pub fn instant_series(body: &str, query: &str) -> Result<Vec<LabelledValue>, ProbeError> {
+    let answer: Answer<InstantData<LabelledSample>> =
+        serde_json::from_str(body).map_err(|e| unexpected(&e))?;
+    match answer.data {
+        InstantData::Scalar((_, value)) => Ok(vec![(BTreeMap::new(), parse_sample(&value)?)]),
+        InstantData::Vector(samples) => samples
+            .into_iter()
+            .map(|sample| match &sample.value {
+                Some((_, value)) => Ok((label_texts(sample.metric.clone()), parse_sample(value)?)),
+                None => Err(ProbeError::ResultShape(format!(
+                    "the query {query} returned a native histogram, not a number; use histogram_quantile(), histogram_sum() or histogram_count()"
+                ))),
+            })
+            .collect(),
+        InstantData::String(_) => Err(ProbeError::ResultShape(format!(
+            "the query {query} returned a string, not a number"
+        ))),
+        InstantData::Matrix(_) => Err(ProbeError::ResultShape(format!(
+            "the query {query} returned a range vector; use an instant vector or a scalar"
+        ))),
+    }
+}
+
+/// Label values are strings in Prometheus's answers; anything else is kept
+/// as its JSON text.
+fn label_texts(metric: BTreeMap<String, serde_json::Value>) -> BTreeMap<String, String> {
+    metric
+        .into_iter()
+        .map(|(name, value)| match value {
+            serde_json::Value::String(text) => (name, text),
+            other => (name, other.to_string()),
+        })
+        .collect()
 }
 
 /// Prometheus writes sample values as text: `1`, `0.25`, `NaN`, `+Inf`.

@@ -24,3 +24,10 @@ pub use exports::chaostoolkit::prometheus::controls::{
 pub use exports::chaostoolkit::prometheus::probes::{
     AlertFilter, AlertState, InstantQuery, LabelMatcher, MatchOp, MeanKind, MeanWindow, RangeQuery,
 };
+/// The judgements' types, by their WIT names.
+pub mod judgements {
+    pub use super::exports::chaostoolkit::prometheus::judgements::{
+        BaselineComparison, BurnRate, BurnWindow, Comparator, Condition, Direction, NoData, Sli,
+        Statistic, ThresholdWindow, WindowMode,
+    };
+}

@@ -21,6 +21,7 @@ use crate::error::CallError;
 use crate::limits::{CallLimits, MemoryCap};
 use crate::policy::{OutboundPolicy, PolicyHooks};
 
+mod judgements;
 mod linker;
 
 /// The component this host was built with.

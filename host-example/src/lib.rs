@@ -26,6 +26,7 @@ mod control_run;
 mod error;
 mod hooks;
 mod host;
+pub mod judgement_args;
 mod limits;
 mod policy;
 pub mod precompiled;
@@ -52,6 +53,7 @@ pub use host::{
     CallState, ComponentSource, HostConfig, ProbeHost, Runtime, EMBEDDED_COMPONENT,
     EMBEDDED_COMPONENT_SHA256, WASMTIME_VERSION,
 };
+pub use judgement_args::{JudgementCall, Wait};
 pub use limits::{CallLimits, DEFAULT_DEADLINE, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES};
 pub use policy::{
     Authority, AuthorityError, Credential, CredentialError, HostAuth, Injection, OutboundPolicy,

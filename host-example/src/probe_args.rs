@@ -16,6 +16,7 @@
 
 use serde_json::{Map, Value};
 
+use crate::judgement_args::{self, JudgementCall};
 use crate::rules::alerts::{AlertState, LabelMatcher, MatchOp};
 use crate::{AlertFilter, InstantQuery, MeanKind, MeanWindow, RangeQuery};
 
@@ -31,12 +32,14 @@ pub enum ProbeCall {
     ComputeMean(String, MeanWindow),
     NodesCpuUsageMean(MeanWindow),
     Alerts(AlertFilter),
+    /// A judgement: its JSON report.
+    Judgement(JudgementCall),
 }
 
 /// What is wrong with a probe's arguments.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ArgumentError {
-    #[error("{PROBES_MODULE} has no function '{0}' (it has query, query_interval, query_value, compute_mean, nodes_cpu_usage_mean, alerts)")]
+    #[error("{PROBES_MODULE} has no function '{0}' (it has query, query_interval, query_value, compute_mean, nodes_cpu_usage_mean, alerts, compare_to_baseline, slo_burn_rate, threshold_over_window, wait_until)")]
     NoFunction(String),
     #[error("{func}() is missing the required argument '{name}'")]
     Missing { func: String, name: String },
@@ -61,6 +64,9 @@ pub enum ArgumentError {
     /// A label matcher or alert state the component's rules refuse.
     #[error("{0}")]
     Alert(String),
+    /// A judgement's argument that its rules refuse.
+    #[error("{0}")]
+    Judgement(String),
 }
 
 /// A `mean_type` that names no mean.
@@ -128,7 +134,7 @@ fn signature(func: &str) -> Option<(&'static [&'static str], &'static [&'static 
         ),
         "nodes_cpu_usage_mean" => (&[], &["window", "mean_type", "end", "step", "timeout"]),
         "alerts" => (&[], &["alertname", "labels", "state"]),
-        _ => return None,
+        judgement => return judgement_args::signature(judgement),
     })
 }
 
@@ -162,6 +168,9 @@ pub fn check_signature(func: &str, args: &Map<String, Value>) -> Result<(), Argu
 /// the authority, not part of the call.
 pub fn plan(func: &str, args: &Map<String, Value>) -> Result<ProbeCall, ArgumentError> {
     check_signature(func, args)?;
+    if judgement_args::signature(func).is_some() {
+        return judgement_args::plan(func, args).map(ProbeCall::Judgement);
+    }
     verify_tls(args.get("verify_tls"))?;
     let text = |name: &str| text_arg(args, name);
     let required = |name: &str| text(name)?.ok_or_else(|| ArgumentError::Null(name.to_string()));

@@ -32,6 +32,7 @@ impl ProbeHost {
                 Number(self.nodes_cpu_usage_mean(endpoint, w).await?)
             }
             ProbeCall::Alerts(filter) => Json(self.alerts(endpoint, filter).await?),
+            ProbeCall::Judgement(call) => Json(self.judge(endpoint, call).await?),
         })
     }
 }

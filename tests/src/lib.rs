@@ -7,6 +7,7 @@
 pub mod answers;
 pub mod components;
 pub mod fake;
+pub mod history;
 pub mod means;
 pub mod node_exporter;
 pub mod servers;

@@ -9,6 +9,7 @@ mod control;
 mod credentials;
 mod events;
 mod faults;
+mod judgements;
 mod load;
 mod names;
 mod node_cpu;

@@ -9,6 +9,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Parser;
+use harness::history::History;
 use harness::node_exporter::NodeExporter;
 use harness::servers::{Prometheus, PrometheusOptions, Pushgateway};
 use harness::tls::{Issued, WebConfig};
@@ -40,6 +41,11 @@ struct Servers {
     /// A rule file for Prometheus to evaluate every second (repeatable).
     #[arg(long, value_name = "FILE")]
     rules: Vec<PathBuf>,
+    /// Backfill Prometheus with the judgement tests' history (the harness's
+    /// `history` module); its end, in Unix seconds, is printed as
+    /// `history_end`.
+    #[arg(long)]
+    history: bool,
     /// Serve Prometheus over https with this certificate (PEM)...
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -76,6 +82,7 @@ fn main() {
     let exporter = servers.node_exporter.then(NodeExporter::start);
     let victoria = servers.victoria_metrics.then(VictoriaMetrics::start);
     let web_config = servers.tls_cert.as_ref().zip(servers.tls_key.as_ref());
+    let history = servers.history.then(History::recent);
     let prometheus = servers.prometheus.then(|| {
         let mut targets = servers.target.clone();
         targets.extend(
@@ -88,6 +95,7 @@ fn main() {
             targets,
             pushgateway: gateway.as_ref().map(|g| format!("127.0.0.1:{}", g.port)),
             rule_files: servers.rules.clone(),
+            backfill: history.map(|h| h.openmetrics()),
             web_config: web_config.map(|(cert, key)| {
                 WebConfig::serving(Issued {
                     cert_pem: read_pem(cert),
@@ -106,6 +114,9 @@ fn main() {
     add("pushgateway", gateway.as_ref().map(|g| g.url.clone()));
     add("victoria_metrics", victoria.as_ref().map(|v| v.url.clone()));
     add("node_exporter", exporter.as_ref().map(|e| e.target.clone()));
+    if let Some(history) = history {
+        addresses.insert("history_end".into(), history.end.into());
+    }
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{}", serde_json::Value::Object(addresses))
         .and_then(|()| stdout.flush())
