@@ -36,6 +36,10 @@ __all__ = [
     "compute_mean",
     "nodes_cpu_usage_mean",
     "alerts",
+    "compare_to_baseline",
+    "slo_burn_rate",
+    "threshold_over_window",
+    "wait_until",
 ]
 
 
@@ -161,6 +165,117 @@ def alerts(
     """
     return _run("alerts", configuration, secrets, alertname=alertname, labels=labels,
                 state=state)
+
+
+def compare_to_baseline(
+    query: str,
+    baseline_start: str,
+    baseline_end: str,
+    start: str,
+    end: str,
+    step: Union[int, float, str] = None,
+    statistic: str = "mean",
+    quantile: float = None,
+    max_change: float = 0.2,
+    direction: str = "increase",
+    confidence: float = 0.95,
+    min_samples: int = 5,
+    no_data: str = "fail",
+    timeout: float = None,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> Dict[str, Any]:
+    """
+    Judge the samples of `query` over `start`..`end` against a baseline
+    window, series by series: a report whose `verdict` is `pass`, `fail` or
+    `inconclusive` and whose `explain` says why (docs/judgements.md).
+
+    A series fails when its `statistic` (`mean`, `median`, or `quantile`
+    with `quantile=0.99`) changed by more than `max_change` (a fraction) in
+    `direction` (`increase`, `decrease`, `either`) and a Mann-Whitney U test
+    says the windows differ at `confidence`. Use a `jsonpath` tolerance on
+    `$.verdict`.
+    """
+    return _run("compare_to_baseline", configuration, secrets, query=query,
+                baseline_start=baseline_start, baseline_end=baseline_end, start=start,
+                end=end, step=step, statistic=statistic, quantile=quantile,
+                max_change=max_change, direction=direction, confidence=confidence,
+                min_samples=min_samples, no_data=no_data, timeout=timeout)
+
+
+def slo_burn_rate(
+    objective: float,
+    error_ratio_query: str = None,
+    bad_query: str = None,
+    good_query: str = None,
+    total_query: str = None,
+    windows: List[Any] = None,
+    at: str = None,
+    no_data: str = "fail",
+    timeout: float = None,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> Dict[str, Any]:
+    """
+    Judge how fast the error budget of an SLO with `objective` (0.999)
+    burns, over window pairs (`[["1h", "5m", 14.4], ...]`; default the SRE
+    workbook's 1h/5m at 14.4 and 6h/30m at 6). The indicator is
+    `error_ratio_query`, or `bad_query` or `good_query` with `total_query`,
+    each with `$window` where the range goes. The report's `verdict` fails
+    when both windows of a pair burn at least its factor.
+    """
+    return _run("slo_burn_rate", configuration, secrets, objective=objective,
+                error_ratio_query=error_ratio_query, bad_query=bad_query,
+                good_query=good_query, total_query=total_query, windows=windows, at=at,
+                no_data=no_data, timeout=timeout)
+
+
+def threshold_over_window(
+    query: str,
+    start: str,
+    end: str,
+    comparator: str,
+    value: float,
+    mode: str = None,
+    fraction: float = None,
+    per_series: bool = True,
+    step: Union[int, float, str] = None,
+    no_data: str = "fail",
+    timeout: float = None,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> Dict[str, Any]:
+    """
+    Judge a condition (`comparator` `<`, `<=`, `>`, `>=`, `==`, `!=`;
+    `value`) on the samples of `query` over `start`..`end`: met `always`
+    (the default), `at_least_once`, or by a `fraction` of them, per series
+    or, with `per_series=False`, over all of them together.
+    """
+    return _run("threshold_over_window", configuration, secrets, query=query,
+                start=start, end=end, comparator=comparator, value=value, mode=mode,
+                fraction=fraction, per_series=per_series, step=step, no_data=no_data,
+                timeout=timeout)
+
+
+def wait_until(
+    query: str,
+    comparator: str,
+    value: float,
+    timeout: str = "5m",
+    interval: str = "5s",
+    no_data: str = "fail",
+    query_timeout: float = None,
+    configuration: Configuration = None,
+    secrets: Secrets = None,
+) -> Dict[str, Any]:
+    """
+    Check `query` every `interval` until every series meets `comparator`
+    `value`, or `timeout` runs out (then the verdict is `fail`, with the last
+    value in `explain`): "the system is healthy again" before the chaos.
+    """
+    return _run("wait_until", configuration, secrets, query=query,
+                comparator=comparator, value=value, timeout=timeout, interval=interval,
+                no_data=no_data, query_timeout=query_timeout)
 
 
 ###############################################################################
