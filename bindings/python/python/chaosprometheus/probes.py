@@ -174,18 +174,22 @@ def compare_to_baseline(
     start: str,
     end: str,
     step: Union[int, float, str] = None,
-    statistic: str = "mean",
+    statistic: str = None,
     quantile: float = None,
-    max_change: float = 0.2,
-    direction: str = "increase",
-    confidence: float = 0.95,
-    min_samples: int = 5,
-    no_data: str = "fail",
+    max_change: float = None,
+    direction: str = None,
+    confidence: float = None,
+    min_samples: int = None,
+    no_data: str = None,
     timeout: float = None,
     configuration: Configuration = None,
     secrets: Secrets = None,
 ) -> Dict[str, Any]:
     """
+    Arguments left out (None) get the host library's defaults, the same as
+    `chaosprom run`'s (docs/judgements.md): statistic mean, max_change 0.2,
+    direction increase, confidence 0.95, min_samples 5, no_data fail.
+
     Judge the samples of `query` over `start`..`end` against a baseline
     window, series by series: a report whose `verdict` is `pass`, `fail` or
     `inconclusive` and whose `explain` says why (docs/judgements.md).
@@ -211,7 +215,7 @@ def slo_burn_rate(
     total_query: str = None,
     windows: List[Any] = None,
     at: str = None,
-    no_data: str = "fail",
+    no_data: str = None,
     timeout: float = None,
     configuration: Configuration = None,
     secrets: Secrets = None,
@@ -240,7 +244,7 @@ def threshold_over_window(
     fraction: float = None,
     per_series: bool = True,
     step: Union[int, float, str] = None,
-    no_data: str = "fail",
+    no_data: str = None,
     timeout: float = None,
     configuration: Configuration = None,
     secrets: Secrets = None,
@@ -261,9 +265,9 @@ def wait_until(
     query: str,
     comparator: str,
     value: float,
-    timeout: str = "5m",
-    interval: str = "5s",
-    no_data: str = "fail",
+    timeout: str = None,
+    interval: str = None,
+    no_data: str = None,
     query_timeout: float = None,
     configuration: Configuration = None,
     secrets: Secrets = None,
