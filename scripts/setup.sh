@@ -193,7 +193,7 @@ wheelhouse() {
 }
 wheelhouse target/wheelhouse-3.11 target/python-venv \
   chaostoolkit==1.19.0 chaostoolkit-lib==1.44.0 chaostoolkit-addons==0.11.0 \
-  logzero==1.7.0 jsonpath2==0.4.5 pytest==9.2.0 trustme==1.2.1
+  logzero==1.7.0 jsonpath2==0.4.5 pytest==9.2.0 trustme==1.2.1 scipy==1.17.1
 if [ -x target/python312-venv/bin/pip ]; then
   wheelhouse target/wheelhouse-3.12 target/python312-venv \
     chaostoolkit==1.21.4 chaostoolkit-lib==1.45.1 chaostoolkit-addons==0.12.0 jsonpath2==0.4.5

@@ -46,6 +46,10 @@ struct Servers {
     /// `history_end`.
     #[arg(long)]
     history: bool,
+    /// Backfill Prometheus with these OpenMetrics samples too (through
+    /// `promtool tsdb create-blocks-from openmetrics`).
+    #[arg(long, value_name = "FILE", conflicts_with = "history")]
+    backfill: Option<PathBuf>,
     /// Serve Prometheus over https with this certificate (PEM)...
     #[arg(long, value_name = "FILE", requires = "tls_key")]
     tls_cert: Option<PathBuf>,
@@ -60,6 +64,7 @@ fn job_target(text: &str) -> Result<(String, String), String> {
         .ok_or_else(|| format!("`{text}` is not JOB=HOST:PORT"))
 }
 
+/// A file the launcher was given, as text.
 fn read_pem(path: &PathBuf) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
@@ -95,7 +100,9 @@ fn main() {
             targets,
             pushgateway: gateway.as_ref().map(|g| format!("127.0.0.1:{}", g.port)),
             rule_files: servers.rules.clone(),
-            backfill: history.map(|h| h.openmetrics()),
+            backfill: history
+                .map(|h| h.openmetrics())
+                .or_else(|| servers.backfill.as_ref().map(read_pem)),
             web_config: web_config.map(|(cert, key)| {
                 WebConfig::serving(Issued {
                     cert_pem: read_pem(cert),

@@ -81,9 +81,17 @@ class Prometheus:
     rule files given (names under tests/fixtures/rules)."""
 
     def __init__(self, targets: Optional[List[tuple]] = None, rule_files: Optional[List[str]] = None,
-                 tls: Optional[tuple] = None):
-        """`tls`: (certificate PEM, key PEM) to serve https with."""
+                 tls: Optional[tuple] = None, history: bool = False,
+                 backfill: Optional[Path] = None):
+        """`tls`: (certificate PEM, key PEM) to serve https with; `history`:
+        backfilled with the judgement tests' history (tests/src/history.rs),
+        whose end is `history_end`; `backfill`: an OpenMetrics file to
+        backfill instead."""
         args = ["--prometheus"]
+        if history:
+            args.append("--history")
+        if backfill:
+            args.append(f"--backfill={backfill}")
         args += [f"--target={job}={target}" for job, target in targets or []]
         args += [f"--rules={RULES / name}" for name in rule_files or []]
         # The launcher reads the PEMs at start: the files can go right after.
@@ -95,6 +103,7 @@ class Prometheus:
                     args.append(f"--tls-{name}={path}")
             self._servers = _Launched(args)
         self.url = self._servers.addresses["prometheus"]
+        self.history_end = self._servers.addresses.get("history_end")
 
     def wait_for_series(self, query: str) -> None:
         url = self.url + "/api/v1/query?" + urllib.parse.urlencode({"query": query})
