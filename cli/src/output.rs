@@ -20,6 +20,8 @@ pub enum Failure {
     Journal(String),
     /// The options are wrong (exit status 2).
     Usage(String),
+    /// `--record` or `--replay` cannot write or read its directory.
+    Recording(String),
 }
 
 impl Failure {
@@ -32,6 +34,7 @@ impl Failure {
             Failure::InvalidVarFile(_) => "invalid-var-file".into(),
             Failure::Journal(_) => "journal".into(),
             Failure::Usage(_) => "usage".into(),
+            Failure::Recording(_) => "recording".into(),
         }
     }
 
@@ -50,7 +53,8 @@ impl Failure {
             }
             Failure::Host(message)
             | Failure::InvalidVarFile(message)
-            | Failure::Journal(message) => print_error(&self.kind(), message),
+            | Failure::Journal(message)
+            | Failure::Recording(message) => print_error(&self.kind(), message),
         }
         ExitCode::FAILURE
     }

@@ -28,6 +28,13 @@ pub enum CallError {
     /// A control run whose instance an earlier trap or deadline stopped.
     #[error("this control run was stopped by an earlier failure ({0}); start a new run")]
     RunStopped(String),
+    /// On replay: the component sent a request the recording does not hold
+    /// (`GET http://...`).
+    #[error("{request} is not in the recording {}: the experiment or its time window changed since it was recorded; record the run again (chaosprom run --record DIR)", recording.display())]
+    NotRecorded {
+        request: String,
+        recording: std::path::PathBuf,
+    },
     /// The host could not set up the call.
     #[error("the host could not run the component: {0:#}")]
     Host(wasmtime::Error),
@@ -44,6 +51,7 @@ impl CallError {
             CallError::Deadline(_) => "deadline".into(),
             CallError::Trap(_) => "trap".into(),
             CallError::RunStopped(_) => "run-stopped".into(),
+            CallError::NotRecorded { .. } => "not-recorded".into(),
             CallError::Host(_) => "host".into(),
         }
     }

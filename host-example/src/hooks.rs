@@ -12,11 +12,14 @@ use wasmtime_wasi_http::p2::bindings::http::types::ErrorCode;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttpHooks};
 
 use crate::policy::{Authority, Injection, OutboundPolicy};
+use crate::recording::Recording;
 use crate::send::{self, Destination, SendReport};
 
 /// The `wasi:http` hooks of one store: the policy, applied to each request.
 pub struct PolicyHooks {
     pub policy: Arc<OutboundPolicy>,
+    /// Requests are recorded into it, or answered from it.
+    pub(crate) recording: Option<Recording>,
     /// What the store's requests met that an error code cannot say.
     pub(crate) report: Arc<Mutex<SendReport>>,
 }
@@ -25,6 +28,7 @@ impl PolicyHooks {
     pub fn new(policy: Arc<OutboundPolicy>) -> PolicyHooks {
         PolicyHooks {
             policy,
+            recording: None,
             report: Arc::default(),
         }
     }
@@ -82,6 +86,7 @@ impl WasiHttpHooks for PolicyHooks {
     ) -> SendFuture {
         let policy = Arc::clone(&self.policy);
         let report = Arc::clone(&self.report);
+        let recording = self.recording.clone();
         Box::new(async move {
             let mut request = request;
             let destination = Authority::from_url(&request.uri().to_string());
@@ -99,25 +104,18 @@ impl WasiHttpHooks for PolicyHooks {
             tracing::debug!(method = %request.method(), uri = %request.uri(), "sending");
             // What the last request met is what explains the call's error.
             *report.lock().expect("not poisoned") = SendReport::default();
-            let mut options = policy.clamp(options);
-            // The lookup happens only now, after the allow-list check, and
-            // counts against the connect timeout.
-            let connect_timeout = options.connect_timeout.unwrap_or(policy.ceilings.connect);
-            let (addresses, left) = resolve(&authority, connect_timeout).await?;
-            options.connect_timeout = Some(left);
-            let tls =
-                (authority.scheme == "https").then(|| policy.tls_client_for(&authority).config);
-            let retry = policy.retry_for(&authority);
-            let destination = Destination {
-                authority,
-                addresses,
-                tls,
-            };
-            let (response, io) = send::send(request, &destination, options, retry, &report)
-                .await
-                .inspect_err(|error| tracing::debug!(%error, "not answered"))?;
-            tracing::debug!(status = %response.status(), "answered");
-            Ok((response, io))
+            match recording {
+                Some(tape) if tape.is_replay() => {
+                    tape.replay_exchange(request, &policy.secrets(), &report)
+                        .await
+                }
+                Some(tape) => {
+                    let send = |request| deliver(request, authority, &policy, options, &report);
+                    tape.record_exchange(request, &policy.secrets(), &report, send)
+                        .await
+                }
+                None => deliver(request, authority, &policy, options, &report).await,
+            }
         })
     }
 
@@ -132,6 +130,35 @@ impl WasiHttpHooks for PolicyHooks {
             _ => ErrorCode::ConnectionRefused,
         }
     }
+}
+
+/// Sends an allowed request the way the policy says: the lookup, TLS,
+/// retries.
+async fn deliver(
+    request: http::Request<WasiBody>,
+    authority: Authority,
+    policy: &OutboundPolicy,
+    options: Option<RequestOptions>,
+    report: &Mutex<SendReport>,
+) -> Result<send::Sent, HttpError> {
+    let mut options = policy.clamp(options);
+    // The lookup happens only now, after the allow-list check, and
+    // counts against the connect timeout.
+    let connect_timeout = options.connect_timeout.unwrap_or(policy.ceilings.connect);
+    let (addresses, left) = resolve(&authority, connect_timeout).await?;
+    options.connect_timeout = Some(left);
+    let tls = (authority.scheme == "https").then(|| policy.tls_client_for(&authority).config);
+    let retry = policy.retry_for(&authority);
+    let destination = Destination {
+        authority,
+        addresses,
+        tls,
+    };
+    let (response, io) = send::send(request, &destination, options, retry, report)
+        .await
+        .inspect_err(|error| tracing::debug!(%error, "not answered"))?;
+    tracing::debug!(status = %response.status(), "answered");
+    Ok((response, io))
 }
 
 /// Looks up a host name before connecting, so that a name that does not

@@ -20,6 +20,7 @@ use crate::control_run::{ControlRun, RunIdentity};
 use crate::error::CallError;
 use crate::limits::{CallLimits, MemoryCap};
 use crate::policy::{OutboundPolicy, PolicyHooks};
+use crate::recording::{RecordedRandom, RecordedWallClock, Recording};
 
 mod judgements;
 mod linker;
@@ -183,6 +184,7 @@ impl Runtime {
             runtime: self.clone(),
             policy: Arc::new(policy),
             limits,
+            recording: None,
         }
     }
 }
@@ -193,9 +195,24 @@ pub struct ProbeHost {
     runtime: Runtime,
     policy: Arc<OutboundPolicy>,
     limits: CallLimits,
+    recording: Option<Recording>,
 }
 
 impl ProbeHost {
+    /// This host, recording every answer its calls get into `recording`,
+    /// or answering them from it ([`Recording::replay`]) with no
+    /// connection opened. The calls' wall clock and random source are
+    /// recorded and replayed too.
+    pub fn with_recording(mut self, recording: Recording) -> ProbeHost {
+        self.recording = Some(recording);
+        self
+    }
+
+    /// The recording this host writes or replays.
+    pub fn recording(&self) -> Option<&Recording> {
+        self.recording.as_ref()
+    }
+
     /// A host with a runtime of its own; [`Runtime::host`] shares one.
     pub fn new(config: HostConfig) -> wasmtime::Result<ProbeHost> {
         let runtime = Runtime::new(&config.component, config.cache_dir.as_deref())?;
@@ -386,12 +403,27 @@ impl ProbeHost {
 
     fn new_store(&self) -> Result<Store<CallState>, CallError> {
         let stderr = MemoryOutputPipe::new(STDERR_BYTES);
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.stderr(stderr.clone());
+        let mut hooks = PolicyHooks::new(Arc::clone(&self.policy));
+        if let Some(recording) = &self.recording {
+            let store = recording.open_store();
+            wasi.wall_clock(RecordedWallClock {
+                recording: recording.clone(),
+                store,
+            });
+            wasi.secure_random(RecordedRandom {
+                recording: recording.clone(),
+                store,
+            });
+            hooks.recording = Some(recording.clone());
+        }
         let state = CallState {
-            wasi: WasiCtxBuilder::new().stderr(stderr.clone()).build(),
+            wasi: wasi.build(),
             stderr,
             http: WasiHttpCtx::new(),
             table: ResourceTable::new(),
-            hooks: PolicyHooks::new(Arc::clone(&self.policy)),
+            hooks,
             memory: MemoryCap::new(self.limits.memory_bytes),
         };
         let mut store = Store::new(&self.runtime.shared.engine, state);
@@ -442,6 +474,12 @@ pub(crate) fn explain(error: CallError, store: &Store<CallState>) -> CallError {
         .lock()
         .expect("not poisoned")
         .clone();
+    if let (Some(request), Some(recording)) = (report.not_recorded, &store.data().hooks.recording) {
+        return CallError::NotRecorded {
+            request,
+            recording: recording.dir().to_path_buf(),
+        };
+    }
     if let (ProbeError::Transport(t), Some((url, why))) = (&mut probe, &report.tls_failure) {
         if t.kind == crate::bindings::TransportFailure::Tls {
             t.message = format!("TLS with {url} failed: {why}");

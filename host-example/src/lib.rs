@@ -32,6 +32,7 @@ mod policy;
 pub mod precompiled;
 pub mod probe_args;
 mod probe_call;
+pub mod recording;
 mod retry;
 mod send;
 pub mod settings;
@@ -61,6 +62,7 @@ pub use policy::{
 };
 pub use probe_args::{ArgumentError, ProbeCall, PROBES_MODULE};
 pub use probe_call::ProbeAnswer;
+pub use recording::{Manifest, Recording, RecordingError};
 pub use retry::RetryPolicy;
 pub use settings::SettingError;
 pub use tls::{pem_or_file, ClientIdentity, TlsError, TlsOptions, CLIENT_CERT_HINT, TRUST_HINT};

@@ -32,6 +32,8 @@ pub(crate) struct SendReport {
     /// Tries of the last request, when it ended in a failure a retry could
     /// have cured: (tries, time spent).
     pub(crate) gave_up: Option<(u32, Duration)>,
+    /// On replay: the request (`GET <url>`) the recording does not hold.
+    pub(crate) not_recorded: Option<String>,
 }
 
 pub(crate) type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;

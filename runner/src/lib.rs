@@ -24,7 +24,7 @@ use std::future::Future;
 
 use serde_json::{Map, Value};
 
-use chaosprometheus_host::{CallLimits, OutboundPolicy, Runtime};
+use chaosprometheus_host::{CallLimits, OutboundPolicy, Recording, Runtime};
 use configuration::ConfigurationAndSecrets;
 
 pub use validate::problems as validation_problems;
@@ -183,6 +183,10 @@ pub struct RunOptions {
     pub limits: CallLimits,
     /// Print each activity's output too.
     pub verbose: bool,
+    /// Record every answer the component gets into it, or answer the
+    /// component from it (`--record`, `--replay`); the journal of a replay
+    /// says so under `replayed`.
+    pub recording: Option<Recording>,
 }
 
 /// A finished run: the journal and anything worth a warning.

@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chaosprometheus_host::CallLimits;
+use chaosprometheus_host::{CallLimits, Recording};
 use chaosprometheus_runner::{
     self as runner, Dry, HypothesisStrategy, Interruption, NotRun, RollbackStrategy, RunOptions,
 };
@@ -42,15 +42,29 @@ control's Pushgateway. Supported: python activities of chaosprometheus.probes
 alerts),
 process and http activities, the chaosprometheus.metrics control, every
 tolerance type, pauses, refs, background activities, env configuration and
-secrets, safeguards.";
+secrets, safeguards.
+
+Record and replay: --record DIR keeps every answer the component gets
+(Prometheus's, the Pushgateway's), with the wall-clock readings and random
+bytes it took, in DIR (new or empty): a manifest.json, a sandbox.json and
+one answers/NNNNN.json per request, without the credentials the host adds.
+--replay DIR judges the experiment again from them, sending no request, so
+that tolerances can be worked on offline or a failed run looked at later;
+without an experiment file it replays the recorded experiment. Relative
+times (`5 minutes ago`) mean what they meant when recorded. A request the
+recording does not hold fails its activity (error[not-recorded]): record
+the run again. process and http activities run again for real. The journal
+of a replay says so under `replayed`.";
 
 /// Run a Chaos Toolkit experiment file (JSON or YAML): its
 /// chaosprometheus probes and control through the sandboxed component,
 /// its process and http activities on this machine
 #[derive(clap::Args)]
 pub struct RunArgs {
-    /// The experiment file (JSON or YAML)
-    experiment: PathBuf,
+    /// The experiment file (JSON or YAML) [default with --replay: the
+    /// recorded experiment]
+    #[arg(required_unless_present = "replay")]
+    experiment: Option<PathBuf>,
     /// Where to write the journal
     #[arg(long, value_name = "PATH", default_value = "journal.json")]
     journal_path: PathBuf,
@@ -74,6 +88,14 @@ pub struct RunArgs {
     /// hypothesis during the method that is not met fails the experiment
     #[arg(long)]
     fail_fast: bool,
+    /// Keep every answer the component gets in DIR (new or empty), to
+    /// replay the run later
+    #[arg(long, value_name = "DIR", conflicts_with = "replay")]
+    record: Option<PathBuf>,
+    /// Judge the experiment again from the answers --record kept in DIR,
+    /// sending no request
+    #[arg(long, value_name = "DIR")]
+    replay: Option<PathBuf>,
     #[command(flatten)]
     vars: VarArgs,
     #[command(flatten)]
@@ -109,8 +131,28 @@ enum RollbackArg {
 }
 
 pub async fn run(global: &GlobalOptions, args: RunArgs) -> Result<ExitCode, Failure> {
-    let experiment = runner::document::load(&args.experiment)
-        .map_err(|e| Failure::InvalidExperiment(vec![e.to_string()]))?;
+    let replay = args
+        .replay
+        .as_deref()
+        .map(Recording::replay)
+        .transpose()
+        .map_err(|e| Failure::Recording(e.to_string()))?;
+    let experiment = match (&args.experiment, &replay) {
+        (Some(path), _) => runner::document::load(path)
+            .map_err(|e| Failure::InvalidExperiment(vec![e.to_string()]))?,
+        (None, Some(recording)) => recording.manifest().experiment.clone(),
+        (None, None) => return Err(Failure::Usage("give the experiment file".into())),
+    };
+    let record = args
+        .record
+        .as_deref()
+        .map(|dir| {
+            let by = concat!("chaosprom ", env!("CARGO_PKG_VERSION"));
+            Recording::record(dir, by, experiment.clone())
+        })
+        .transpose()
+        .map_err(|e| Failure::Recording(e.to_string()))?;
+    let recording = replay.or(record);
     let mut policy = global.transport_policy()?;
     policy.retry = args.retries.policy();
     let options = RunOptions {
@@ -134,11 +176,22 @@ pub async fn run(global: &GlobalOptions, args: RunArgs) -> Result<ExitCode, Fail
         policy,
         limits: CallLimits::default(),
         verbose: global.verbose,
+        recording: recording.clone(),
     };
     let interrupt = interruption();
     let report = runner::run(experiment, options, interrupt)
         .await
         .map_err(|NotRun::Invalid(problems)| Failure::InvalidExperiment(problems))?;
+    if let Some(recording) = recording.as_ref().filter(|r| !r.is_replay()) {
+        recording
+            .finish()
+            .map_err(|e| Failure::Recording(e.to_string()))?;
+        println!(
+            "{} answers recorded in {}",
+            recording.answers(),
+            recording.dir().display()
+        );
+    }
     let text = serde_json::to_string_pretty(&report.journal).unwrap_or_default();
     std::fs::write(&args.journal_path, text + "\n").map_err(|error| {
         Failure::Journal(format!(
@@ -147,7 +200,25 @@ pub async fn run(global: &GlobalOptions, args: RunArgs) -> Result<ExitCode, Fail
         ))
     })?;
     println!("Journal written to {}", args.journal_path.display());
+    if let Some(recording) = recording {
+        not_a_replay(&recording)?;
+    }
     Ok(ExitCode::from(report.exit_code()))
+}
+
+/// A replay that asked for requests the recording does not hold judged
+/// something else than the recorded run: it fails, naming them.
+fn not_a_replay(recording: &Recording) -> Result<(), Failure> {
+    let missing = recording.missing();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    Err(Failure::Recording(format!(
+        "the replay is not the recorded run: {} of its requests not in {} ({}); record the run again",
+        missing.len(),
+        recording.dir().display(),
+        missing.join(", ")
+    )))
 }
 
 /// Ctrl-C (SIGINT) or SIGTERM, whichever comes first.

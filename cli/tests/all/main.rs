@@ -12,6 +12,7 @@ mod options;
 mod probe_arguments;
 mod push_run;
 mod release;
+mod replay;
 mod run;
 mod run_faults;
 mod tls;

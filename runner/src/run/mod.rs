@@ -128,7 +128,10 @@ impl Runner {
             host_settings::allow_pushgateway(&mut policy, &url, both, Some(&authority))
                 .map_err(invalid)?;
         }
-        let host = options.runtime.host(policy, options.limits);
+        let mut host = options.runtime.host(policy, options.limits);
+        if let Some(recording) = &options.recording {
+            host = host.with_recording(recording.clone());
+        }
         Ok(Runner {
             host,
             values: settings,
@@ -176,6 +179,14 @@ impl Runner {
             .unwrap_or_default()
             .to_string();
         self.printer.line(&format!("Running experiment: {title}"));
+        let replayed = self.host.recording().filter(|r| r.is_replay()).map(|r| {
+            self.printer.line(&format!(
+                "Replaying the answers recorded at {} in {}: no request is sent",
+                r.manifest().recorded_at,
+                r.dir().display()
+            ));
+            json!({"from": r.dir().display().to_string(), "recorded_at": r.manifest().recorded_at})
+        });
         self.start_control().await;
         self.push_before().await;
 
@@ -255,6 +266,9 @@ impl Runner {
         }
         if let Some(interruption) = &interruption {
             journal.insert("interruption".into(), interruption.to_json());
+        }
+        if let Some(replayed) = replayed {
+            journal.insert("replayed".into(), replayed);
         }
         let mut journal = Value::Object(journal);
         if self
@@ -399,6 +413,7 @@ mod tests {
             policy: OutboundPolicy::default(),
             limits: CallLimits::default(),
             verbose: false,
+            recording: None,
         };
         let settings = crate::validate(&experiment, &options.vars).unwrap();
         let runner = Runner::new(experiment, settings, &options).unwrap();
