@@ -15,7 +15,8 @@ use crate::run::statuses;
 /// If this ever shows up in a recording, a credential leaked.
 const SENTINEL: &str = "sentinel-5d21c0ab-do-not-record";
 
-/// A steady state on `up`, a relative window and a number in the method,
+/// A steady state on `up`, a relative window, a number and two judgements
+/// (one over a window, one polling until a condition holds) in the method,
 /// the control pushing with the run's random trace id in its URL
 /// (`keep_runs`), every probe with a bearer token from the secrets.
 fn replayable(prometheus: &str, gateway: &str) -> Value {
@@ -39,6 +40,11 @@ fn replayable(prometheus: &str, gateway: &str) -> Value {
             probe("up-over-the-last-minute", "query_interval",
                 json!({"query": "up{job=\"prometheus\"}", "start": "1 minute ago", "end": "now", "step": 5})),
             probe("targets", "query_value", json!({"query": "count(up)"})),
+            probe("up-all-along", "threshold_over_window",
+                json!({"query": "up{job=\"prometheus\"}", "start": "1 minute ago", "end": "now", "step": 5,
+                    "comparator": ">=", "value": 1})),
+            probe("up-again", "wait_until",
+                json!({"query": "up{job=\"prometheus\"}", "comparator": "==", "value": 1, "timeout": "30s", "interval": "1s"})),
         ]
     })
 }
@@ -214,8 +220,9 @@ fn secrets_never_reach_the_recording() {
         files += 1;
     }
     // manifest.json, sandbox.json and an answer per request: the
-    // hypothesis twice, two method probes, two pushes.
-    assert_eq!(files, 2 + 6, "{:?}", walk(&recorded.recording));
+    // hypothesis twice, four method probes (the wait holds at its first
+    // check), two pushes.
+    assert_eq!(files, 2 + 8, "{:?}", walk(&recorded.recording));
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {
@@ -284,6 +291,7 @@ fn a_relative_time_window_replays_to_the_same_requests_from_the_recorded_experim
         .map(|path| std::fs::read_to_string(path).unwrap())
         .filter(|text| text.contains("query_range"))
         .collect();
-    assert_eq!(range.len(), 1, "{range:?}");
+    // query_interval's and threshold_over_window's windows.
+    assert_eq!(range.len(), 2, "{range:?}");
     assert!(range[0].contains("start=") && range[0].contains("end="));
 }
