@@ -149,22 +149,11 @@ pub fn compute_mean(
 ) -> Result<f64, ProbeError> {
     let endpoint = Target::from_endpoint(config)?;
     let timeout = parse_timeout(window.timeout.as_deref())?;
-    let length = PromDuration::parse(
-        "window",
-        window.window.as_deref().unwrap_or(DEFAULT_MEAN_WINDOW),
-    )?;
+    let (start, end, length) = mean_range(window.window.as_deref(), window.end.as_deref(), now)?;
     let step = match window.step.as_deref() {
         Some(step) => PromDuration::parse("step", step)?,
         None => mean_step(length.seconds),
     };
-    let end = match window.end.as_deref() {
-        Some(end) => parse_time_expr(end, now)?,
-        None => now,
-    };
-    let start = SignedDuration::try_from_secs_f64(length.seconds)
-        .and_then(|length| end.checked_sub(length));
-    let start = start
-        .map_err(|_| ProbeError::invalid(format!("invalid window '{}': too long", length.text)))?;
     let body = range(
         transport,
         &endpoint,
@@ -211,9 +200,27 @@ pub(crate) fn range(
     check_envelope(send_following(transport, &http)?, &label)
 }
 
+/// The range `compute_mean` averages, read at `now`: `window` long
+/// ([`DEFAULT_MEAN_WINDOW`] without one), ending at `end` (now without one).
+pub fn mean_range(
+    window: Option<&str>,
+    end: Option<&str>,
+    now: Timestamp,
+) -> Result<(Timestamp, Timestamp, PromDuration), ProbeError> {
+    let length = PromDuration::parse("window", window.unwrap_or(DEFAULT_MEAN_WINDOW))?;
+    let end = match end {
+        Some(end) => parse_time_expr(end, now)?,
+        None => now,
+    };
+    let start = SignedDuration::try_from_secs_f64(length.seconds)
+        .and_then(|length| end.checked_sub(length))
+        .map_err(|_| ProbeError::invalid(format!("invalid window '{}': too long", length.text)))?;
+    Ok((start, end, length))
+}
+
 /// A range's start and end, read at `now`; an end before the start is an
 /// error.
-pub(crate) fn resolve_range(
+pub fn resolve_range(
     start_text: &str,
     end_text: &str,
     now: Timestamp,

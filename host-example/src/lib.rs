@@ -24,6 +24,7 @@ pub mod cache;
 pub mod control_args;
 mod control_run;
 mod error;
+pub mod explanation;
 mod hooks;
 mod host;
 pub mod judgement_args;

@@ -19,6 +19,9 @@ pub(crate) struct Entry {
     /// the journal has Chaos Toolkit's fields only.
     pub(crate) error_kind: Option<String>,
     pub(crate) tolerance_met: Option<bool>,
+    /// What explains a failed probe (`chaosprometheus_host::explanation`):
+    /// not one of Chaos Toolkit's keys, so only ours write it.
+    pub(crate) explanation: Option<Value>,
 }
 
 impl Entry {
@@ -45,6 +48,9 @@ impl Entry {
         if let Some(met) = self.tolerance_met {
             entry.insert("tolerance_met".into(), Value::Bool(met));
         }
+        if let Some(explanation) = &self.explanation {
+            entry.insert("explanation".into(), explanation.clone());
+        }
         Value::Object(entry)
     }
 }
@@ -65,6 +71,7 @@ pub(crate) fn empty_entry(activity: &Value) -> Entry {
         exception: None,
         error_kind: None,
         tolerance_met: None,
+        explanation: None,
     }
 }
 

@@ -54,6 +54,13 @@ impl Printer {
         }
     }
 
+    /// The lines that explain a failed probe, under its line.
+    pub(crate) fn explanation(&self, lines: &[String]) {
+        for line in lines {
+            println!("         {line}");
+        }
+    }
+
     /// Waits `seconds`, counting down on a terminal.
     pub(crate) async fn pause(&self, seconds: f64, when: &str, name: &str) {
         if seconds <= 0.0 {

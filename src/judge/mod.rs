@@ -142,7 +142,7 @@ pub(crate) fn worst(verdicts: impl IntoIterator<Item = Verdict>) -> Option<Verdi
 
 /// A series as PromQL writes it: `up{instance="a", job="b"}`, or
 /// `{instance="a"}` without a name, `{}` without labels.
-pub(crate) fn selector(labels: &BTreeMap<String, String>) -> String {
+pub fn selector(labels: &BTreeMap<String, String>) -> String {
     let name = labels
         .get("__name__")
         .map(String::as_str)

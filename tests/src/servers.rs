@@ -284,6 +284,31 @@ pub fn wait_until<T>(limit: Duration, mut check: impl FnMut() -> Option<T>) -> O
 
 /// A plain HTTP/1.0 GET on 127.0.0.1, independent of the code under test.
 pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
+    http_exchange(port, path).map(|(status, _, body)| (status, body))
+}
+
+/// [`http_get`] following redirects on the same server (at most five),
+/// as a browser would: the last answer's status and the path it came from.
+pub fn http_get_following(port: u16, path: &str) -> Option<(u16, String)> {
+    let mut path = path.to_string();
+    for _ in 0..5 {
+        let (status, location, _) = http_exchange(port, &path)?;
+        match location {
+            Some(location) if (300..400).contains(&status) => {
+                let origin = format!("http://127.0.0.1:{port}");
+                path = location
+                    .strip_prefix(&origin)
+                    .unwrap_or(&location)
+                    .to_string();
+            }
+            _ => return Some((status, path)),
+        }
+    }
+    None
+}
+
+/// Status, `Location` and body of a GET.
+fn http_exchange(port: u16, path: &str) -> Option<(u16, Option<String>, String)> {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -297,11 +322,13 @@ pub fn http_get(port: u16, path: &str) -> Option<(u16, String)> {
     stream.read_to_end(&mut raw).ok()?;
     let text = String::from_utf8_lossy(&raw);
     let status = text.split_whitespace().nth(1)?.parse().ok()?;
-    let body = text
-        .split_once("\r\n\r\n")
-        .map_or("", |(_, b)| b)
-        .to_string();
-    Some((status, body))
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let location = head.lines().find_map(|line| {
+        let (name, value) = line.split_once(':')?;
+        name.eq_ignore_ascii_case("location")
+            .then(|| value.trim().to_string())
+    });
+    Some((status, location, body.to_string()))
 }
 
 /// A real Pushgateway, with persistence off.

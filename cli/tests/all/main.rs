@@ -5,6 +5,7 @@
 mod alerts;
 mod cli;
 mod compatibility;
+mod explanations;
 mod guards;
 mod jsonpath2;
 mod means;

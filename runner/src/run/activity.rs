@@ -11,7 +11,7 @@ use crate::configuration::substitute;
 use crate::journal::{now_iso, number, Entry};
 use crate::model::{Activity, Kind, Provider, Step};
 use crate::prometheus::{self, ProbeCall, PROBES_MODULE};
-use chaosprometheus_host::{CallError, ProbeAnswer};
+use chaosprometheus_host::{explanation, CallError, ProbeAnswer};
 
 use crate::providers::{self, ActivityError, Failure};
 use crate::Dry;
@@ -71,6 +71,7 @@ impl Runner {
             exception: None,
             error_kind: None,
             tolerance_met: None,
+            explanation: None,
         };
         let aborted = match result {
             Ok(output) => {
@@ -89,6 +90,9 @@ impl Runner {
             }
         };
         self.printer.activity(activity, &entry, aborted.as_deref());
+        if explanation::judgement_failed(&entry.output) {
+            self.explain(activity, &mut entry);
+        }
         self.after_activity(activity, &entry).await;
         if let Some(seconds) = pause("after") {
             self.printer.pause(seconds, "after", &activity.name).await;

@@ -45,6 +45,11 @@ impl Runner {
             };
             entry.tolerance_met = Some(within);
             self.printer.tolerance(within);
+            if !within {
+                if let Ok(probe) = self.model.resolve(step) {
+                    self.explain(probe, &mut entry);
+                }
+            }
             entries.push(entry.to_json());
             if !within {
                 met = false;

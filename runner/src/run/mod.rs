@@ -4,6 +4,7 @@
 
 mod activity;
 mod control;
+mod explain;
 mod guards;
 mod hypothesis;
 mod method;
