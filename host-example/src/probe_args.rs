@@ -138,6 +138,19 @@ fn signature(func: &str) -> Option<(&'static [&'static str], &'static [&'static 
     })
 }
 
+/// The arguments of each function that hold PromQL, which `chaosprom
+/// validate` parses. One row per function; a function with none has no row.
+pub fn promql_arguments(func: &str) -> &'static [&'static str] {
+    match func {
+        "query" | "query_interval" | "query_value" | "compute_mean" => &["query"],
+        _ => &[],
+    }
+}
+
+/// The placeholder of the window a probe puts into its own queries, and the
+/// duration that stands in for it when a query is parsed before it runs.
+pub const WINDOW_PLACEHOLDER: (&str, &str) = ("$window", "5m");
+
 /// Checks a probe's function and argument names (before substitution).
 pub fn check_signature(func: &str, args: &Map<String, Value>) -> Result<(), ArgumentError> {
     let (required, optional) =

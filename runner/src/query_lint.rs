@@ -1,0 +1,262 @@
+//! The PromQL of an experiment's probes, parsed before anything runs, so a
+//! typo shows up in `chaosprom validate` (and before `chaosprom run` starts)
+//! with the activity, the query and where in it the parser stopped, rather
+//! than as a `bad_data` answer halfway through a run.
+//!
+//! The parser is the `promql-parser` crate, on the queries as they will be
+//! sent: after `${name}` substitution, with a probe's own `$window` given a
+//! duration. Its errors carry no position, so the position is where the
+//! longest beginning of the query the crate accepts ends: for a lexical
+//! error (an unclosed brace or string, a stray character) the longest
+//! beginning its lexer reads, for any other the longest beginning it parses.
+//! The error is there or just after it.
+
+use std::fmt;
+
+use chaosprometheus_host::probe_args::{promql_arguments, text_arg, WINDOW_PLACEHOLDER};
+use serde_json::{Map, Value};
+
+use crate::configuration::{substitute, ConfigurationAndSecrets};
+use crate::prometheus::PROBES_MODULE;
+use crate::run::SAFEGUARDS_MODULE;
+use crate::validate::list;
+
+/// Why a query does not parse, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuerySyntaxError {
+    /// The parser's message.
+    pub message: String,
+    /// Byte offset in the query where the part the parser accepts ends.
+    pub offset: usize,
+}
+
+/// A query of an experiment that does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryFinding {
+    /// Where the activity is and its name: `method activity 'cpu-high'`.
+    pub activity: String,
+    /// The probe function's argument that holds the query.
+    pub argument: String,
+    /// The query as it would be sent, secret values masked with `*`.
+    pub query: String,
+    pub error: QuerySyntaxError,
+}
+
+impl QueryFinding {
+    /// 1-based line and column (in characters) of the error in the query.
+    pub fn line_column(&self) -> (usize, usize) {
+        line_column(&self.query, self.error.offset)
+    }
+}
+
+/// `ACTIVITY, argument 'query': LINE:COLUMN: MESSAGE`, then the query's
+/// line and a caret under the position, each indented by four spaces.
+impl fmt::Display for QueryFinding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (line, column) = self.line_column();
+        writeln!(
+            f,
+            "{}, argument '{}': {line}:{column}: {}",
+            self.activity, self.argument, self.error.message
+        )?;
+        let text = self.query.lines().nth(line - 1).unwrap_or_default();
+        // Tabs would move the caret; show them as spaces.
+        writeln!(f, "    {}", text.replace('\t', " "))?;
+        write!(f, "    {}^", " ".repeat(column - 1))
+    }
+}
+
+/// Parses one query as Prometheus would.
+pub fn check_query(query: &str) -> Result<(), QuerySyntaxError> {
+    let message = match parses(query) {
+        Ok(()) => return Ok(()),
+        Err(message) => message,
+    };
+    let lexes = |text: &str| text.trim().is_empty() || promql_parser::parser::lexer(text).is_ok();
+    let offset = if lexes(query) {
+        longest_accepted(query, |text| text.trim().is_empty() || parses(text).is_ok())
+    } else {
+        longest_accepted(query, lexes)
+    };
+    Err(QuerySyntaxError { message, offset })
+}
+
+fn parses(query: &str) -> Result<(), String> {
+    promql_parser::parser::parse(query).map(drop)
+}
+
+/// The end of the longest beginning of `query` that `accepts` takes, moved
+/// past the blanks after it: where the error is.
+fn longest_accepted(query: &str, accepts: impl Fn(&str) -> bool) -> usize {
+    let end = query
+        .char_indices()
+        .map(|(i, _)| i)
+        .rev()
+        .find(|&i| accepts(&query[..i]))
+        .unwrap_or(0);
+    let blanks = query[end..].len() - query[end..].trim_start().len();
+    (end + blanks).min(query.len())
+}
+
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[start..].chars().count() + 1)
+}
+
+/// Every query of the experiment's probes that does not parse: hypothesis
+/// probes and their probe tolerances, the method, the rollbacks and the
+/// safeguards' probes. A `ref` is checked where it is defined.
+pub fn findings(experiment: &Value, settings: &ConfigurationAndSecrets) -> Vec<QueryFinding> {
+    let secrets = settings.secret_values();
+    let mut found = Vec::new();
+    let mut check = |place: &str, activity: &Value| {
+        found.extend(activity_findings(place, activity, settings, &secrets));
+    };
+    let hypothesis = experiment.get("steady-state-hypothesis");
+    for probe in list(hypothesis.and_then(|h| h.get("probes"))) {
+        check("steady-state probe", probe);
+        if let Some(tolerance) = probe.get("tolerance").filter(|t| t["type"] == "probe") {
+            check("the tolerance probe of", tolerance);
+        }
+    }
+    for activity in list(experiment.get("method")) {
+        check("method activity", activity);
+    }
+    for activity in list(experiment.get("rollbacks")) {
+        check("rollback", activity);
+    }
+    for control in list(experiment.get("controls")) {
+        if control["provider"]["module"] == SAFEGUARDS_MODULE {
+            for probe in list(control["provider"]["arguments"].get("probes")) {
+                check("safeguard", probe);
+            }
+        }
+    }
+    found
+}
+
+fn activity_findings(
+    place: &str,
+    activity: &Value,
+    settings: &ConfigurationAndSecrets,
+    secrets: &[String],
+) -> Vec<QueryFinding> {
+    let provider = &activity["provider"];
+    if provider["type"] != "python" || provider["module"] != PROBES_MODULE {
+        return Vec::new();
+    }
+    let func = provider["func"].as_str().unwrap_or_default();
+    let scopes: Vec<String> = list(provider.get("secrets"))
+        .filter_map(|scope| scope.as_str().map(str::to_string))
+        .collect();
+    let arguments = substitute(&provider["arguments"], &settings.lookup(&scopes));
+    let empty = Map::new();
+    let arguments = arguments.as_object().unwrap_or(&empty);
+    let name = activity["name"].as_str().unwrap_or("(unnamed)");
+    promql_arguments(func)
+        .iter()
+        .filter_map(|argument| {
+            // Not text (or absent): the argument check reports it.
+            let query = text_arg(arguments, argument).ok()??;
+            let (placeholder, duration) = WINDOW_PLACEHOLDER;
+            let braced = format!("${{{}}}", &placeholder[1..]);
+            let query = query
+                .replace(&braced, duration)
+                .replace(placeholder, duration);
+            let error = check_query(&query).err()?;
+            Some(QueryFinding {
+                activity: format!("{place} '{name}'"),
+                argument: argument.to_string(),
+                query: masked(&query, secrets),
+                error,
+            })
+        })
+        .collect()
+}
+
+/// The query with each secret value replaced by as many `*` as it has
+/// bytes, so positions stay where they were.
+fn masked(query: &str, secrets: &[String]) -> String {
+    secrets.iter().fold(query.to_string(), |text, secret| {
+        text.replace(secret.as_str(), &"*".repeat(secret.len()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn offset(query: &str) -> usize {
+        check_query(query).unwrap_err().offset
+    }
+
+    #[test]
+    fn valid_queries_pass() {
+        for query in [
+            "up",
+            "sum by (job) (rate(http_requests_total{code=~\"5..\"}[5m]))",
+            "max_over_time(up[1h30m:1m] offset 5m)",
+        ] {
+            assert_eq!(check_query(query), Ok(()), "{query}");
+        }
+    }
+
+    #[test]
+    fn the_position_is_where_the_accepted_part_ends() {
+        assert_eq!(offset("up{job=\"a\""), 2, "the unclosed brace");
+        assert_eq!(offset("sum(up) by (job"), 11, "the unclosed parenthesis");
+        assert_eq!(offset("up @ foo"), 3, "the @ the parser stops at");
+        assert_eq!(offset("up +"), 3);
+        assert_eq!(offset("   "), 3);
+    }
+
+    #[test]
+    fn a_finding_shows_the_query_and_a_caret_under_the_position() {
+        let finding = QueryFinding {
+            activity: "method activity 'p'".into(),
+            argument: "query".into(),
+            query: "sum(up)\n  by (job".into(),
+            error: check_query("sum(up)\n  by (job").unwrap_err(),
+        };
+        assert_eq!(finding.line_column(), (2, 6));
+        assert_eq!(
+            finding.to_string(),
+            format!(
+                "method activity 'p', argument 'query': 2:6: {}\n      by (job\n         ^",
+                finding.error.message
+            )
+        );
+    }
+
+    #[test]
+    fn queries_are_checked_after_substitution_with_secrets_masked() {
+        let experiment = json!({
+            "configuration": {"job": "api"},
+            "secrets": {"s": {"token": "hush"}},
+            "method": [
+                {"type": "probe", "name": "ok", "provider": {"type": "python",
+                 "module": "chaosprometheus.probes", "func": "query",
+                 "arguments": {"query": "up{job=\"${job}\"}"}}},
+                {"type": "probe", "name": "windowed", "provider": {"type": "python",
+                 "module": "chaosprometheus.probes", "func": "compute_mean",
+                 "arguments": {"query": "rate(up[$window])"}}},
+                {"type": "probe", "name": "broken", "provider": {"type": "python",
+                 "module": "chaosprometheus.probes", "func": "query_value",
+                 "secrets": ["s"], "arguments": {"query": "up{t=\"${token}\"} +"}}},
+                {"type": "probe", "name": "alerts", "provider": {"type": "python",
+                 "module": "chaosprometheus.probes", "func": "alerts",
+                 "arguments": {"alertname": "not { promql"}}}
+            ]
+        });
+        let settings =
+            ConfigurationAndSecrets::resolve(&experiment, &Map::new(), &|_| None).unwrap();
+        let found = findings(&experiment, &settings);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].activity, "method activity 'broken'");
+        assert_eq!(found[0].query, "up{t=\"****\"} +");
+        assert_eq!(found[0].line_column(), (1, 14));
+    }
+}
