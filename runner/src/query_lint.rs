@@ -7,9 +7,10 @@
 //! sent: after `${name}` substitution, with a probe's own `$window` given a
 //! duration. Its errors carry no position, so the position is where the
 //! longest beginning of the query the crate accepts ends: for a lexical
-//! error (an unclosed brace or string, a stray character) the longest
-//! beginning its lexer reads, for any other the longest beginning it parses.
-//! The error is there or just after it.
+//! error (a stray character) the longest beginning its lexer reads, short
+//! only of closing what it opened; for an unclosed parenthesis, brace or
+//! string the end, as Prometheus has it; for any other error the longest
+//! beginning it parses. The error is there or just after it.
 
 use std::fmt;
 
@@ -72,13 +73,36 @@ pub fn check_query(query: &str) -> Result<(), QuerySyntaxError> {
         Ok(()) => return Ok(()),
         Err(message) => message,
     };
-    let lexes = |text: &str| text.trim().is_empty() || promql_parser::parser::lexer(text).is_ok();
-    let offset = if lexes(query) {
-        longest_accepted(query, |text| text.trim().is_empty() || parses(text).is_ok())
-    } else {
-        longest_accepted(query, lexes)
+    let offset = match lex_error(query) {
+        None => longest_accepted(query, |text| text.trim().is_empty() || parses(text).is_ok()),
+        // Prometheus too puts an unclosed parenthesis or string at the end.
+        Some(error) if ends_early(&error) => query.len(),
+        Some(_) => longest_accepted(query, |text| lex_error(text).is_none_or(|e| ends_early(&e))),
     };
     Err(QuerySyntaxError { message, offset })
+}
+
+/// The crate's lexer's error, if any; blanks alone are no error here.
+fn lex_error(text: &str) -> Option<String> {
+    if text.trim().is_empty() {
+        return None;
+    }
+    promql_parser::parser::lexer(text).err()
+}
+
+/// Whether the lexer stopped only because the text ended: an unclosed
+/// parenthesis, brace, bracket or string, the crate's words for which
+/// the unit tests below hold.
+fn ends_early(error: &str) -> bool {
+    [
+        "end of input",
+        "unclosed",
+        "unterminated",
+        "not terminated",
+        "at the end",
+    ]
+    .iter()
+    .any(|words| error.contains(words))
 }
 
 fn parses(query: &str) -> Result<(), String> {
@@ -206,8 +230,19 @@ mod tests {
 
     #[test]
     fn the_position_is_where_the_accepted_part_ends() {
-        assert_eq!(offset("up{job=\"a\""), 2, "the unclosed brace");
-        assert_eq!(offset("sum(up) by (job"), 11, "the unclosed parenthesis");
+        assert_eq!(offset("up{job=\"a\""), 10, "an unclosed brace: the end");
+        assert_eq!(
+            offset("sum(up) by (job"),
+            15,
+            "an unclosed parenthesis: the end"
+        );
+        assert_eq!(offset("up{job=\"a}"), 10, "an unclosed string: the end");
+        assert_eq!(
+            offset("sum(rate(up{job=\"a\"[5m]))"),
+            19,
+            "the bracket in the braces"
+        );
+        assert_eq!(offset("up{job=\"a\"} § 1"), 12, "a stray character");
         assert_eq!(offset("up @ foo"), 3, "the @ the parser stops at");
         assert_eq!(offset("up +"), 3);
         assert_eq!(offset("   "), 3);
@@ -221,11 +256,11 @@ mod tests {
             query: "sum(up)\n  by (job".into(),
             error: check_query("sum(up)\n  by (job").unwrap_err(),
         };
-        assert_eq!(finding.line_column(), (2, 6));
+        assert_eq!(finding.line_column(), (2, 10));
         assert_eq!(
             finding.to_string(),
             format!(
-                "method activity 'p', argument 'query': 2:6: {}\n      by (job\n         ^",
+                "method activity 'p', argument 'query': 2:10: {}\n      by (job\n             ^",
                 finding.error.message
             )
         );
@@ -257,6 +292,10 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].activity, "method activity 'broken'");
         assert_eq!(found[0].query, "up{t=\"****\"} +");
-        assert_eq!(found[0].line_column(), (1, 14));
+        assert_eq!(
+            found[0].line_column(),
+            (1, 14),
+            "the + with nothing after it"
+        );
     }
 }

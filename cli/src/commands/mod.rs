@@ -36,6 +36,7 @@ pub enum Command {
     Alerts(alerts::AlertsArgs),
     #[command(after_help = run::HELP)]
     Run(run::RunArgs),
+    #[command(after_help = validate::HELP)]
     Validate(validate::ValidateArgs),
     #[command(after_help = push_run::HELP)]
     PushRun(push_run::PushRunArgs),

@@ -13,6 +13,7 @@ use crate::commands::VarArgs;
 use crate::global::GlobalOptions;
 use crate::output::Failure;
 use crate::prometheus::QueryRetries;
+use crate::query_findings;
 
 pub const HELP: &str = "\
 Runs like `chaos run`: steady-state hypothesis, method, hypothesis again,
@@ -42,7 +43,12 @@ control's Pushgateway. Supported: python activities of chaosprometheus.probes
 alerts),
 process and http activities, the chaosprometheus.metrics control, every
 tolerance type, pauses, refs, background activities, env configuration and
-secrets, safeguards.";
+secrets, safeguards.
+
+Queries: before anything runs, each probe's PromQL is parsed as `validate`
+parses it; one that does not parse is a warning on stderr, and the run goes
+on (Prometheus has the last word), unless --strict: then nothing runs and
+the exit status is 1.";
 
 /// Run a Chaos Toolkit experiment file (JSON or YAML): its
 /// chaosprometheus probes and control through the sandboxed component,
@@ -74,6 +80,10 @@ pub struct RunArgs {
     /// hypothesis during the method that is not met fails the experiment
     #[arg(long)]
     fail_fast: bool,
+    /// A query that does not parse stops the run before anything runs
+    /// (exit status 1), rather than being a warning
+    #[arg(long)]
+    strict: bool,
     #[command(flatten)]
     vars: VarArgs,
     #[command(flatten)]
@@ -111,6 +121,8 @@ enum RollbackArg {
 pub async fn run(global: &GlobalOptions, args: RunArgs) -> Result<ExitCode, Failure> {
     let experiment = runner::document::load(&args.experiment)
         .map_err(|e| Failure::InvalidExperiment(vec![e.to_string()]))?;
+    let vars = args.vars.load()?;
+    query_findings::report(&runner::query_findings(&experiment, &vars), args.strict)?;
     let mut policy = global.transport_policy()?;
     policy.retry = args.retries.policy();
     let options = RunOptions {
@@ -129,7 +141,7 @@ pub async fn run(global: &GlobalOptions, args: RunArgs) -> Result<ExitCode, Fail
         hypothesis_strategy: args.hypothesis_strategy,
         hypothesis_frequency: Some(args.hypothesis_frequency),
         fail_fast: args.fail_fast,
-        vars: args.vars.load()?,
+        vars,
         runtime: global.runtime()?,
         policy,
         limits: CallLimits::default(),

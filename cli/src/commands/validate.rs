@@ -6,6 +6,16 @@ use chaosprometheus_runner as runner;
 
 use crate::commands::VarArgs;
 use crate::output::Failure;
+use crate::query_findings;
+
+pub const HELP: &str = "\
+Queries: each PromQL argument of the chaosprometheus.probes activities
+(query of query, query_interval, query_value and compute_mean) is parsed
+after ${name} substitution, as it would be sent; a probe's own $window
+stands for 5m. A query that does not parse is a warning on stderr naming the
+activity, the argument, LINE:COLUMN and the message, with the query and a
+caret under where the part the parser accepts ends; --strict makes it an
+error (exit status 1).";
 
 /// Check an experiment file without running anything
 #[derive(clap::Args)]
@@ -14,12 +24,21 @@ pub struct ValidateArgs {
     experiment: PathBuf,
     #[command(flatten)]
     vars: VarArgs,
+    /// A query that does not parse is an error (exit status 1), not a
+    /// warning
+    #[arg(long)]
+    strict: bool,
 }
 
 pub fn run(args: ValidateArgs) -> Result<(), Failure> {
     let experiment = runner::document::load(&args.experiment)
         .map_err(|e| Failure::InvalidExperiment(vec![e.to_string()]))?;
-    runner::validate(&experiment, &args.vars.load()?).map_err(Failure::InvalidExperiment)?;
+    let vars = args.vars.load()?;
+    let findings = runner::query_findings(&experiment, &vars);
+    let valid = runner::validate(&experiment, &vars);
+    let queries = query_findings::report(&findings, args.strict);
+    valid.map_err(Failure::InvalidExperiment)?;
+    queries?;
     println!("{} is valid", args.experiment.display());
     Ok(())
 }
