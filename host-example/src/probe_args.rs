@@ -139,17 +139,21 @@ fn signature(func: &str) -> Option<(&'static [&'static str], &'static [&'static 
 }
 
 /// The arguments of each function that hold PromQL, which `chaosprom
-/// validate` parses. One row per function; a function with none has no row.
+/// validate` parses: the probes' here, the judgements' in
+/// [`judgement_args::promql_arguments`].
 pub fn promql_arguments(func: &str) -> &'static [&'static str] {
     match func {
         "query" | "query_interval" | "query_value" | "compute_mean" => &["query"],
-        _ => &[],
+        judgement => judgement_args::promql_arguments(judgement),
     }
 }
 
-/// The placeholder of the window a probe puts into its own queries, and the
-/// duration that stands in for it when a query is parsed before it runs.
-pub const WINDOW_PLACEHOLDER: (&str, &str) = ("$window", "5m");
+/// A PromQL argument of `func` as Prometheus will be sent it, as far as
+/// that is known before the run (after `${name}` substitution): see
+/// [`judgement_args::query_to_parse`].
+pub fn query_to_parse<'q>(func: &str, query: &'q str) -> std::borrow::Cow<'q, str> {
+    judgement_args::query_to_parse(func, query)
+}
 
 /// Checks a probe's function and argument names (before substitution).
 pub fn check_signature(func: &str, args: &Map<String, Value>) -> Result<(), ArgumentError> {

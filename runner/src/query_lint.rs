@@ -4,8 +4,8 @@
 //! than as a `bad_data` answer halfway through a run.
 //!
 //! The parser is the `promql-parser` crate, on the queries as they will be
-//! sent: after `${name}` substitution, with a probe's own `$window` given a
-//! duration. Its errors carry no position, so the position is where the
+//! sent: after `${name}` substitution, with `slo_burn_rate`'s `$window`
+//! given a duration (the host library's `query_to_parse`). Its errors carry no position, so the position is where the
 //! longest beginning of the query the crate accepts ends: for a lexical
 //! error (a stray character) the longest beginning its lexer reads, short
 //! only of closing what it opened; for an unclosed parenthesis, brace or
@@ -14,7 +14,7 @@
 
 use std::fmt;
 
-use chaosprometheus_host::probe_args::{promql_arguments, text_arg, WINDOW_PLACEHOLDER};
+use chaosprometheus_host::probe_args::{promql_arguments, query_to_parse, text_arg};
 use serde_json::{Map, Value};
 
 use crate::configuration::{substitute, ConfigurationAndSecrets};
@@ -184,11 +184,7 @@ fn activity_findings(
         .filter_map(|argument| {
             // Not text (or absent): the argument check reports it.
             let query = text_arg(arguments, argument).ok()??;
-            let (placeholder, duration) = WINDOW_PLACEHOLDER;
-            let braced = format!("${{{}}}", &placeholder[1..]);
-            let query = query
-                .replace(&braced, duration)
-                .replace(placeholder, duration);
+            let query = query_to_parse(func, &query).into_owned();
             let error = check_query(&query).err()?;
             Some(QueryFinding {
                 activity: format!("{place} '{name}'"),
@@ -275,9 +271,11 @@ mod tests {
                 {"type": "probe", "name": "ok", "provider": {"type": "python",
                  "module": "chaosprometheus.probes", "func": "query",
                  "arguments": {"query": "up{job=\"${job}\"}"}}},
-                {"type": "probe", "name": "windowed", "provider": {"type": "python",
-                 "module": "chaosprometheus.probes", "func": "compute_mean",
-                 "arguments": {"query": "rate(up[$window])"}}},
+                {"type": "probe", "name": "burn", "provider": {"type": "python",
+                 "module": "chaosprometheus.probes", "func": "slo_burn_rate",
+                 "arguments": {"objective": 0.999,
+                               "bad_query": "sum(rate(errors_total[$window]))",
+                               "total_query": "sum(rate(requests_total[$window]))"}}},
                 {"type": "probe", "name": "broken", "provider": {"type": "python",
                  "module": "chaosprometheus.probes", "func": "query_value",
                  "secrets": ["s"], "arguments": {"query": "up{t=\"${token}\"} +"}}},
@@ -296,6 +294,84 @@ mod tests {
             found[0].line_column(),
             (1, 14),
             "the + with nothing after it"
+        );
+    }
+
+    fn method_findings(activities: Value) -> Vec<QueryFinding> {
+        let experiment = json!({"method": activities});
+        let settings =
+            ConfigurationAndSecrets::resolve(&experiment, &Map::new(), &|_| None).unwrap();
+        findings(&experiment, &settings)
+    }
+
+    #[test]
+    fn the_judgements_queries_are_checked() {
+        let probe = |name: &str, func: &str, arguments: Value| {
+            json!({"type": "probe", "name": name, "provider": {"type": "python",
+                   "module": "chaosprometheus.probes", "func": func, "arguments": arguments}})
+        };
+        let found = method_findings(json!([
+            probe(
+                "baseline",
+                "compare_to_baseline",
+                json!({"query": "rate(x[1m]", "baseline_start": "1h ago",
+                  "baseline_end": "30m ago", "start": "10m ago", "end": "now"})
+            ),
+            probe(
+                "threshold",
+                "threshold_over_window",
+                json!({"query": "up{", "start": "10m ago",
+                  "end": "now", "comparator": ">", "value": 0})
+            ),
+            probe(
+                "wait",
+                "wait_until",
+                json!({"query": "up ==", "comparator": "==", "value": 1})
+            ),
+            probe(
+                "ratio",
+                "slo_burn_rate",
+                json!({"objective": 0.99,
+                  "error_ratio_query": "sum(rate(e[$window])) / / sum(rate(t[$window]))"})
+            ),
+            probe(
+                "good",
+                "slo_burn_rate",
+                json!({"objective": 0.99,
+                  "good_query": "sum(rate(g[$window]))", "total_query": "sum(rate(t[$window])"})
+            ),
+        ]));
+        let named: Vec<(&str, &str)> = found
+            .iter()
+            .map(|f| (f.activity.as_str(), f.argument.as_str()))
+            .collect();
+        assert_eq!(
+            named,
+            [
+                ("method activity 'baseline'", "query"),
+                ("method activity 'threshold'", "query"),
+                ("method activity 'wait'", "query"),
+                ("method activity 'ratio'", "error_ratio_query"),
+                ("method activity 'good'", "total_query"),
+            ]
+        );
+        assert_eq!(
+            found[3].query, "sum(rate(e[1h])) / / sum(rate(t[1h]))",
+            "the query as parsed, the window standing in for $window"
+        );
+    }
+
+    #[test]
+    fn window_is_a_placeholder_only_for_burn_rates() {
+        let found = method_findings(json!([
+            {"type": "probe", "name": "mean", "provider": {"type": "python",
+             "module": "chaosprometheus.probes", "func": "compute_mean",
+             "arguments": {"query": "rate(up[$window])"}}}
+        ]));
+        assert_eq!(
+            found.len(),
+            1,
+            "compute_mean sends $window as written: {found:?}"
         );
     }
 }

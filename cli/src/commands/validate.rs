@@ -10,9 +10,11 @@ use crate::query_findings;
 
 pub const HELP: &str = "\
 Queries: each PromQL argument of the chaosprometheus.probes activities
-(query of query, query_interval, query_value and compute_mean) is parsed
-after ${name} substitution, as it would be sent; a probe's own $window
-stands for 5m. A query that does not parse is a warning on stderr naming the
+(query of query, query_interval, query_value, compute_mean,
+compare_to_baseline, threshold_over_window and wait_until; error_ratio_query,
+bad_query, good_query and total_query of slo_burn_rate) is parsed after
+${name} substitution, as it would be sent; slo_burn_rate's $window stands
+for 1h. A query that does not parse is a warning on stderr naming the
 activity, the argument, LINE:COLUMN and the message, with the query and a
 caret under where the part the parser accepts ends; --strict makes it an
 error (exit status 1).";
