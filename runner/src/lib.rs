@@ -11,6 +11,7 @@ mod credentials;
 pub mod document;
 mod journal;
 pub mod jsonpath2;
+pub mod metric_names;
 mod model;
 mod printer;
 pub mod prometheus;

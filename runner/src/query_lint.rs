@@ -134,9 +134,40 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 /// safeguards' probes. A `ref` is checked where it is defined.
 pub fn findings(experiment: &Value, settings: &ConfigurationAndSecrets) -> Vec<QueryFinding> {
     let secrets = settings.secret_values();
+    activity_queries(experiment, settings)
+        .into_iter()
+        .filter_map(|found| {
+            let error = check_query(&found.query).err()?;
+            Some(QueryFinding {
+                activity: found.activity,
+                argument: found.argument,
+                query: masked(&found.query, &secrets),
+                error,
+            })
+        })
+        .collect()
+}
+
+/// A PromQL argument of one of the experiment's probes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ActivityQuery {
+    /// Where the activity is and its name: `method activity 'cpu-high'`.
+    pub activity: String,
+    /// The probe function's argument that holds the query.
+    pub argument: String,
+    /// The query as it will be parsed (secrets not masked).
+    pub query: String,
+}
+
+/// The PromQL arguments of the experiment's probes, in the order of
+/// [`findings`], after substitution.
+pub(crate) fn activity_queries(
+    experiment: &Value,
+    settings: &ConfigurationAndSecrets,
+) -> Vec<ActivityQuery> {
     let mut found = Vec::new();
     let mut check = |place: &str, activity: &Value| {
-        found.extend(activity_findings(place, activity, settings, &secrets));
+        found.extend(queries_of(place, activity, settings));
     };
     let hypothesis = experiment.get("steady-state-hypothesis");
     for probe in list(hypothesis.and_then(|h| h.get("probes"))) {
@@ -161,12 +192,11 @@ pub fn findings(experiment: &Value, settings: &ConfigurationAndSecrets) -> Vec<Q
     found
 }
 
-fn activity_findings(
+fn queries_of(
     place: &str,
     activity: &Value,
     settings: &ConfigurationAndSecrets,
-    secrets: &[String],
-) -> Vec<QueryFinding> {
+) -> Vec<ActivityQuery> {
     let provider = &activity["provider"];
     if provider["type"] != "python" || provider["module"] != PROBES_MODULE {
         return Vec::new();
@@ -184,13 +214,10 @@ fn activity_findings(
         .filter_map(|argument| {
             // Not text (or absent): the argument check reports it.
             let query = text_arg(arguments, argument).ok()??;
-            let query = query_to_parse(func, &query).into_owned();
-            let error = check_query(&query).err()?;
-            Some(QueryFinding {
+            Some(ActivityQuery {
                 activity: format!("{place} '{name}'"),
                 argument: argument.to_string(),
-                query: masked(&query, secrets),
-                error,
+                query: query_to_parse(func, &query).into_owned(),
             })
         })
         .collect()

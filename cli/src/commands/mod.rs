@@ -57,7 +57,7 @@ impl Command {
             }
             Command::Alerts(args) => alerts::run(global, args).await.map(done),
             Command::Run(args) => run::run(global, args).await,
-            Command::Validate(args) => validate::run(args).map(done),
+            Command::Validate(args) => validate::run(global, args).await.map(done),
             Command::PushRun(args) => push_run::run(global, args).await,
         }
     }

@@ -328,3 +328,68 @@ fn run_prints_the_warning_and_still_runs_unless_strict() {
     assert_eq!(runs[1]["status"], "succeeded");
 }
 
+#[test]
+fn validate_server_warns_of_each_metric_the_server_has_no_series_of() {
+    let prometheus = Prometheus::start();
+    prometheus.wait_for_series("up{job=\"prometheus\"}");
+    let dir = tempfile::tempdir().unwrap();
+    let mut file = experiment(
+        &prometheus.url,
+        &[
+            ("known", "query", "sum(up{job=\"${job}\"})"),
+            (
+                "typo",
+                "query_value",
+                "sum(rate(prometheus_http_requests_totl[5m]))",
+            ),
+            ("by-regex", "query", "count({__name__=~\"no_such_.*\"})"),
+        ],
+    );
+    file["method"].as_array_mut().unwrap().push(json!(
+        {"type": "probe", "name": "wait", "provider": {"type": "python",
+         "module": "chaosprometheus.probes", "func": "wait_until",
+         "arguments": {"query": "up + on() group_left chaosprom_no_such_metric", "comparator": ">", "value": 0}}}
+    ));
+    let path = write(dir.path(), &file);
+    let cache = harness::test_cache_dir();
+    let plain = chaosprom(&cache, &["validate", &path]);
+    assert_eq!(
+        (plain.status, plain.stderr.as_str()),
+        (0, ""),
+        "without --server, nothing is asked"
+    );
+    let validated = chaosprom(&cache, &["validate", &path, "--server"]);
+    assert_eq!(validated.status, 0, "warnings only: {}", validated.stderr);
+    assert!(
+        validated.stdout.ends_with("is valid\n"),
+        "{}",
+        validated.stdout
+    );
+    let lines: Vec<&str> = validated.stderr.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "warning[unknown-metric]: method activity 'typo', argument 'query': the server has no series of metric 'prometheus_http_requests_totl' now; check the name, or that its target is scraped",
+            "warning[unknown-metric]: method activity 'wait', argument 'query': the server has no series of metric 'chaosprom_no_such_metric' now; check the name, or that its target is scraped",
+        ],
+        "up is known; a name matched by a regular expression is not checked"
+    );
+}
+
+#[test]
+fn validate_server_fails_when_the_server_cannot_be_asked() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 9 (discard) has no listener on the test machine.
+    let path = write(
+        dir.path(),
+        &experiment("http://127.0.0.1:9", &[("up", "query", "up")]),
+    );
+    let validated = chaosprom(&harness::test_cache_dir(), &["validate", &path, "--server"]);
+    assert_eq!(validated.status, 1, "{}", validated.stderr);
+    assert_eq!(validated.stdout, "");
+    assert!(
+        validated.stderr.starts_with("error[transport/"),
+        "{}",
+        validated.stderr
+    );
+}
