@@ -6,6 +6,7 @@ mod commands;
 mod global;
 mod output;
 mod prometheus;
+mod query_findings;
 
 use std::process::ExitCode;
 

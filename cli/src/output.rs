@@ -14,6 +14,8 @@ pub enum Failure {
     Host(String),
     /// The experiment file is unreadable or invalid; nothing ran.
     InvalidExperiment(Vec<String>),
+    /// With `--strict`: this many queries do not parse; nothing ran.
+    InvalidQueries(usize),
     /// The `--var-file` is unreadable.
     InvalidVarFile(String),
     /// The journal could not be written.
@@ -31,6 +33,7 @@ impl Failure {
             Failure::Call(error) => error.kind(),
             Failure::Host(_) => "host".into(),
             Failure::InvalidExperiment(_) => "invalid-experiment".into(),
+            Failure::InvalidQueries(_) => "invalid-query".into(),
             Failure::InvalidVarFile(_) => "invalid-var-file".into(),
             Failure::Journal(_) => "journal".into(),
             Failure::Usage(_) => "usage".into(),
@@ -50,6 +53,17 @@ impl Failure {
                 for problem in problems {
                     print_error(&self.kind(), &one_line(problem));
                 }
+            }
+            Failure::InvalidQueries(count) => {
+                let queries = if *count == 1 {
+                    "query does"
+                } else {
+                    "queries do"
+                };
+                print_error(
+                    &self.kind(),
+                    &format!("{count} {queries} not parse (--strict); without --strict, a warning"),
+                )
             }
             Failure::Host(message)
             | Failure::InvalidVarFile(message)

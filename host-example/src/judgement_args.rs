@@ -7,6 +7,8 @@
 //! substituted into text stays text); names (`comparator`, `direction`,
 //! `no_data`, `mode`, `statistic`) are text.
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::bindings::judgements::{
@@ -15,7 +17,7 @@ use crate::bindings::judgements::{
 };
 use crate::probe_args::{step, text_arg, ArgumentError};
 use crate::rules::duration::PromDuration;
-use crate::rules::judge;
+use crate::rules::judge::{self, WINDOW_PLACEHOLDER, WORKBOOK_WINDOWS};
 
 /// `max_change` when none is given: 20% of the baseline.
 pub const DEFAULT_MAX_CHANGE: f64 = 0.2;
@@ -75,6 +77,32 @@ pub(crate) fn signature(func: &str) -> Option<(&'static [&'static str], &'static
         ),
         _ => return None,
     })
+}
+
+/// The arguments of each judgement that hold PromQL.
+pub(crate) fn promql_arguments(func: &str) -> &'static [&'static str] {
+    match func {
+        "compare_to_baseline" | "threshold_over_window" | "wait_until" => &["query"],
+        "slo_burn_rate" => &[
+            "error_ratio_query",
+            "bad_query",
+            "good_query",
+            "total_query",
+        ],
+        _ => &[],
+    }
+}
+
+/// `slo_burn_rate` puts each window's duration where its queries have
+/// `$window`; to parse them before the run, the first window of the
+/// workbook's pairs stands in for all of them (any duration parses alike).
+/// Every other query is sent as given.
+pub(crate) fn query_to_parse<'q>(func: &str, query: &'q str) -> Cow<'q, str> {
+    if func == "slo_burn_rate" && query.contains(WINDOW_PLACEHOLDER) {
+        Cow::Owned(query.replace(WINDOW_PLACEHOLDER, WORKBOOK_WINDOWS[0].0))
+    } else {
+        Cow::Borrowed(query)
+    }
 }
 
 /// How `wait_until` polls.
@@ -352,6 +380,41 @@ mod tests {
 
     fn args(value: Value) -> Map<String, Value> {
         value.as_object().unwrap().clone()
+    }
+
+    #[test]
+    fn every_promql_argument_is_an_argument_of_its_judgement() {
+        for func in [
+            "compare_to_baseline",
+            "slo_burn_rate",
+            "threshold_over_window",
+            "wait_until",
+        ] {
+            let (required, optional) = signature(func).unwrap();
+            let queries = promql_arguments(func);
+            assert!(!queries.is_empty(), "{func} has a query");
+            for name in queries {
+                assert!(
+                    required.contains(name) || optional.contains(name),
+                    "{func}() has no argument {name}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn only_burn_rate_queries_get_a_window_to_parse() {
+        assert_eq!(
+            query_to_parse(
+                "slo_burn_rate",
+                "sum(rate(e[$window])) / sum(rate(t[$window]))"
+            ),
+            "sum(rate(e[1h])) / sum(rate(t[1h]))"
+        );
+        assert_eq!(
+            query_to_parse("wait_until", "rate(e[$window])"),
+            "rate(e[$window])"
+        );
     }
 
     #[test]

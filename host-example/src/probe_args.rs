@@ -138,6 +138,23 @@ fn signature(func: &str) -> Option<(&'static [&'static str], &'static [&'static 
     })
 }
 
+/// The arguments of each function that hold PromQL, which `chaosprom
+/// validate` parses: the probes' here, the judgements' in
+/// [`judgement_args::promql_arguments`].
+pub fn promql_arguments(func: &str) -> &'static [&'static str] {
+    match func {
+        "query" | "query_interval" | "query_value" | "compute_mean" => &["query"],
+        judgement => judgement_args::promql_arguments(judgement),
+    }
+}
+
+/// A PromQL argument of `func` as Prometheus will be sent it, as far as
+/// that is known before the run (after `${name}` substitution): see
+/// [`judgement_args::query_to_parse`].
+pub fn query_to_parse<'q>(func: &str, query: &'q str) -> std::borrow::Cow<'q, str> {
+    judgement_args::query_to_parse(func, query)
+}
+
 /// Checks a probe's function and argument names (before substitution).
 pub fn check_signature(func: &str, args: &Map<String, Value>) -> Result<(), ArgumentError> {
     let (required, optional) =

@@ -11,10 +11,12 @@ mod credentials;
 pub mod document;
 mod journal;
 pub mod jsonpath2;
+pub mod metric_names;
 mod model;
 mod printer;
 pub mod prometheus;
 pub mod providers;
+pub mod query_lint;
 mod run;
 pub mod tolerance;
 mod transport;
@@ -230,6 +232,20 @@ pub fn validate(
     } else {
         Err(problems)
     }
+}
+
+/// The queries of the experiment's probes that do not parse, after
+/// `${name}` substitution with the configuration (`--var` values included)
+/// and secrets. None when the configuration does not resolve: [`validate`]
+/// reports that.
+pub fn query_findings(
+    experiment: &Value,
+    vars: &Map<String, Value>,
+) -> Vec<query_lint::QueryFinding> {
+    let env = |key: &str| std::env::var(key).ok();
+    ConfigurationAndSecrets::resolve(experiment, &declared(experiment, vars), &env)
+        .map(|settings| query_lint::findings(experiment, &settings))
+        .unwrap_or_default()
 }
 
 /// `--var` only replaces keys the experiment's configuration declares.

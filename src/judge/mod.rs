@@ -16,7 +16,7 @@ pub mod stats;
 mod threshold;
 
 pub use baseline::{compare_to_baseline, BaselineComparison, Direction, Statistic};
-pub use burn::{slo_burn_rate, BurnRate, BurnWindow, Sli, WORKBOOK_WINDOWS};
+pub use burn::{slo_burn_rate, BurnRate, BurnWindow, Sli, WINDOW_PLACEHOLDER, WORKBOOK_WINDOWS};
 pub use condition::{check_condition, Condition};
 pub use threshold::{threshold_over_window, ThresholdWindow, WindowMode};
 

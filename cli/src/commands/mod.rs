@@ -36,6 +36,7 @@ pub enum Command {
     Alerts(alerts::AlertsArgs),
     #[command(after_help = run::HELP)]
     Run(run::RunArgs),
+    #[command(after_help = validate::HELP)]
     Validate(validate::ValidateArgs),
     #[command(after_help = push_run::HELP)]
     PushRun(push_run::PushRunArgs),
@@ -56,7 +57,7 @@ impl Command {
             }
             Command::Alerts(args) => alerts::run(global, args).await.map(done),
             Command::Run(args) => run::run(global, args).await,
-            Command::Validate(args) => validate::run(args).map(done),
+            Command::Validate(args) => validate::run(global, args).await.map(done),
             Command::PushRun(args) => push_run::run(global, args).await,
         }
     }

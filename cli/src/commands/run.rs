@@ -13,6 +13,7 @@ use crate::commands::VarArgs;
 use crate::global::GlobalOptions;
 use crate::output::Failure;
 use crate::prometheus::QueryRetries;
+use crate::query_findings;
 
 pub const HELP: &str = "\
 Runs like `chaos run`: steady-state hypothesis, method, hypothesis again,
@@ -39,10 +40,16 @@ met.
 The component may reach only the configuration's prometheus_base_url and the
 control's Pushgateway. Supported: python activities of chaosprometheus.probes
 (query, query_interval, query_value, compute_mean, nodes_cpu_usage_mean,
-alerts),
-process and http activities, the chaosprometheus.metrics control, every
+alerts, and the judgements compare_to_baseline, slo_burn_rate,
+threshold_over_window, wait_until), process and http activities, the chaosprometheus.metrics control, every
 tolerance type, pauses, refs, background activities, env configuration and
 secrets, safeguards.
+
+A probe whose tolerance is not met, or a judgement whose verdict is not
+pass, is explained under its line: the resolved query, the window, the
+series that broke it and a link to them in the Prometheus UI (in Grafana's
+Explore when the configuration has grafana_url, and grafana_datasource for
+its data source's uid); its journal entry keeps them under `explanation`.
 
 Record and replay: --record DIR keeps every answer the component gets
 (Prometheus's, the Pushgateway's), with the wall-clock readings and random
@@ -54,7 +61,12 @@ without an experiment file it replays the recorded experiment. Relative
 times (`5 minutes ago`) mean what they meant when recorded. A request the
 recording does not hold fails its activity (error[not-recorded]): record
 the run again. process and http activities run again for real. The journal
-of a replay says so under `replayed`.";
+of a replay says so under `replayed`.
+
+Queries: before anything runs, each probe's PromQL is parsed as `validate`
+parses it; one that does not parse is a warning on stderr, and the run goes
+on (Prometheus has the last word), unless --strict: then nothing runs and
+the exit status is 1.";
 
 /// Run a Chaos Toolkit experiment file (JSON or YAML): its
 /// chaosprometheus probes and control through the sandboxed component,
@@ -96,6 +108,10 @@ pub struct RunArgs {
     /// sending no request
     #[arg(long, value_name = "DIR")]
     replay: Option<PathBuf>,
+    /// A query that does not parse stops the run before anything runs
+    /// (exit status 1), rather than being a warning
+    #[arg(long)]
+    strict: bool,
     #[command(flatten)]
     vars: VarArgs,
     #[command(flatten)]
@@ -153,6 +169,8 @@ pub async fn run(global: &GlobalOptions, args: RunArgs) -> Result<ExitCode, Fail
         .transpose()
         .map_err(|e| Failure::Recording(e.to_string()))?;
     let recording = replay.or(record);
+    let vars = args.vars.load()?;
+    query_findings::report(&runner::query_findings(&experiment, &vars), args.strict)?;
     let mut policy = global.transport_policy()?;
     policy.retry = args.retries.policy();
     let options = RunOptions {
@@ -171,7 +189,7 @@ pub async fn run(global: &GlobalOptions, args: RunArgs) -> Result<ExitCode, Fail
         hypothesis_strategy: args.hypothesis_strategy,
         hypothesis_frequency: Some(args.hypothesis_frequency),
         fail_fast: args.fail_fast,
-        vars: args.vars.load()?,
+        vars,
         runtime: global.runtime()?,
         policy,
         limits: CallLimits::default(),

@@ -11,6 +11,7 @@ mod jsonpath2;
 mod means;
 mod options;
 mod probe_arguments;
+mod promql_lint;
 mod push_run;
 mod release;
 mod replay;

@@ -170,6 +170,15 @@ impl Runner {
         })
     }
 
+    /// An instant query at the experiment's Prometheus, with the run's
+    /// policy, outside any run (`validate --server`).
+    pub(crate) async fn instant_query(
+        &self,
+        request: &chaosprometheus_host::InstantQuery,
+    ) -> Result<String, chaosprometheus_host::CallError> {
+        self.host.query(&self.endpoint, request).await
+    }
+
     pub(crate) async fn run(self, interrupt: impl Future<Output = Interruption>) -> Report {
         let started = Instant::now();
         let start = now_iso();
