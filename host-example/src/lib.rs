@@ -27,6 +27,7 @@ mod error;
 mod hooks;
 mod host;
 pub mod judgement_args;
+pub mod junit;
 mod limits;
 mod policy;
 pub mod precompiled;
