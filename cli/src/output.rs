@@ -18,6 +18,8 @@ pub enum Failure {
     InvalidVarFile(String),
     /// The journal could not be written.
     Journal(String),
+    /// The JUnit report (`run --junit`) could not be written.
+    Junit(chaosprometheus_host::junit::JunitError),
     /// The options are wrong (exit status 2).
     Usage(String),
 }
@@ -31,6 +33,7 @@ impl Failure {
             Failure::InvalidExperiment(_) => "invalid-experiment".into(),
             Failure::InvalidVarFile(_) => "invalid-var-file".into(),
             Failure::Journal(_) => "journal".into(),
+            Failure::Junit(_) => "junit".into(),
             Failure::Usage(_) => "usage".into(),
         }
     }
@@ -51,6 +54,7 @@ impl Failure {
             Failure::Host(message)
             | Failure::InvalidVarFile(message)
             | Failure::Journal(message) => print_error(&self.kind(), message),
+            Failure::Junit(error) => print_error(&self.kind(), &error.to_string()),
         }
         ExitCode::FAILURE
     }

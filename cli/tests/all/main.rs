@@ -7,6 +7,7 @@ mod cli;
 mod compatibility;
 mod guards;
 mod jsonpath2;
+mod junit;
 mod means;
 mod options;
 mod probe_arguments;
