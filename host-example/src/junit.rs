@@ -32,6 +32,12 @@ use serde_json::Value;
 
 use cases::{Case, Outcome, Problem, Suite};
 
+/// The module an experiment's `controls` name for the report, under
+/// `chaos run` (the Python package's control) and `chaosprom run` alike.
+pub const CONTROL_MODULE: &str = "chaosprometheus.junit";
+/// Where the control writes the report when its arguments give no `path`.
+pub const DEFAULT_PATH: &str = "junit.xml";
+
 /// Why no report was written.
 #[derive(Debug, thiserror::Error)]
 pub enum JunitError {
@@ -41,6 +47,9 @@ pub enum JunitError {
     /// The journal's text is not JSON.
     #[error("the journal is not valid JSON: {0}")]
     NotJson(#[from] serde_json::Error),
+    /// The control's `path` argument is no path.
+    #[error("the {CONTROL_MODULE} control's `path` must be a file's path as text, not {0}")]
+    BadPath(String),
     /// The report could not be written to its file.
     #[error("cannot write the JUnit report to {}: {source}; check that its directory exists and is writable", path.display())]
     Write { path: PathBuf, source: io::Error },
@@ -66,12 +75,6 @@ pub fn to_xml(journal: &Value) -> Result<String, JunitError> {
     Ok(xml)
 }
 
-/// The report of the journal given as JSON text (what the Python control
-/// hands over).
-pub fn to_xml_from_json(journal: &str) -> Result<String, JunitError> {
-    to_xml(&serde_json::from_str(journal)?)
-}
-
 /// Writes the journal's report to `path`, replacing what was there.
 pub fn write(journal: &Value, path: &Path) -> Result<(), JunitError> {
     let xml = to_xml(journal)?;
@@ -79,6 +82,22 @@ pub fn write(journal: &Value, path: &Path) -> Result<(), JunitError> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Writes the report of the journal given as JSON text (what the Python
+/// control hands over) to `path`.
+pub fn write_from_json(journal: &str, path: &Path) -> Result<(), JunitError> {
+    write(&serde_json::from_str(journal)?, path)
+}
+
+/// Where the control with these provider `arguments` writes the report:
+/// their `path`, else [`DEFAULT_PATH`].
+pub fn control_path(arguments: Option<&Value>) -> Result<PathBuf, JunitError> {
+    match arguments.and_then(|a| a.get("path")) {
+        None | Some(Value::Null) => Ok(PathBuf::from(DEFAULT_PATH)),
+        Some(Value::String(path)) if !path.is_empty() => Ok(PathBuf::from(path)),
+        Some(other) => Err(JunitError::BadPath(other.to_string())),
+    }
 }
 
 fn write_report(writer: &mut Writer<Vec<u8>>, suite: &Suite) -> io::Result<()> {

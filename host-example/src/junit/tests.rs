@@ -356,7 +356,7 @@ fn what_is_no_journal_is_refused_with_what_it_is() {
     assert!(matches!(error, JunitError::NotAJournal("a list")));
     assert!(error.to_string().contains("pass the journal"));
     assert!(matches!(
-        to_xml_from_json("{not json"),
+        write_from_json("{not json", Path::new("unused.xml")),
         Err(JunitError::NotJson(_))
     ));
     // An object without the journal's parts is an empty run, not a panic.
@@ -395,4 +395,20 @@ fn timestamps_are_utc_to_the_second() {
         "2026-12-07T13:06:08"
     );
     assert_eq!(junit_timestamp("soon"), "soon");
+}
+
+#[test]
+fn the_control_writes_to_its_path_argument_or_junit_xml() {
+    assert_eq!(
+        control_path(Some(&json!({"path": "out/report.xml"}))).unwrap(),
+        Path::new("out/report.xml")
+    );
+    assert_eq!(control_path(Some(&json!({}))).unwrap(), Path::new("junit.xml"));
+    assert_eq!(control_path(None).unwrap(), Path::new("junit.xml"));
+    let error = control_path(Some(&json!({"path": 3}))).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the chaosprometheus.junit control's `path` must be a file's path as text, not 3"
+    );
+    assert!(control_path(Some(&json!({"path": ""}))).is_err());
 }

@@ -6,6 +6,7 @@ mod activity;
 mod control;
 mod guards;
 mod hypothesis;
+mod junit;
 mod method;
 
 use std::cell::{Cell, RefCell};
@@ -263,6 +264,7 @@ impl Runner {
         {
             journal["status"] = json!("failed");
         }
+        self.write_junit_reports(&journal);
         self.printer.line(&format!(
             "Experiment ended with status: {}{}",
             journal["status"].as_str().unwrap_or_default(),
