@@ -101,8 +101,14 @@ def test_the_junit_control_reports_a_deviating_run_with_each_failure_explained(
     assert messages[("steady-state-hypothesis.after", "no-flag-file")] == (
         'tolerance 1 was not met: the probe returned {"status":0,"stdout":"","stderr":""}'
     )
+    # The last line of the journal's traceback: chaoslib wraps our ProbeFailed
+    # in its ActivityFailed, naming both.
     bad = messages[("method", "bad-promql")]
-    assert bad.startswith("chaosprometheus.ProbeFailed: Prometheus query {'query': 'up{'} failed: "), bad
+    assert bad.startswith(
+        "chaoslib.exceptions.ActivityFailed: chaosprometheus.ProbeFailed: "
+        "Prometheus query {'query': 'up{'} failed: "
+    ), bad
+    assert '"errorType":"bad_data"' in bad, bad
     assert messages[("experiment", "status")] == (
         "the steady state deviated after the method (not met: no-flag-file)"
     )
