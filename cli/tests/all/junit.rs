@@ -167,3 +167,117 @@ fn a_report_that_cannot_be_written_fails_the_command_but_not_the_journal() {
     );
     assert_eq!(journal["status"], "completed", "the journal is written");
 }
+
+#[test]
+fn the_junit_control_in_the_experiment_writes_the_report_with_a_judgements_explanation() {
+    let bench = Bench::start();
+    let (code, journal, output) = bench.run(&bench.experiment("junit-judgement.json"), &[]);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    // As chaoslib: a steady state not met before the method is a completed
+    // run that did not deviate; the report is what shows it.
+    assert_eq!(code, 0, "{stdout}");
+    assert_eq!(
+        journal["steady_states"]["before"]["steady_state_met"],
+        false
+    );
+    assert!(
+        stdout.contains("JUnit report written to control-report.xml"),
+        "{stdout}"
+    );
+    // The control's relative path is where the run runs.
+    let report = read_report(&bench.dir.path().join("control-report.xml"));
+    let probe = &journal["steady_states"]["before"]["probes"][0];
+    assert_eq!(probe["output"]["verdict"], "fail", "{probe}");
+    let explain = probe["output"]["explain"].as_str().unwrap();
+    assert!(explain.starts_with("fail"), "{explain}");
+    assert_eq!(
+        report.cases,
+        [
+            Case {
+                classname: "steady-state-hypothesis.before".into(),
+                name: "one-stays-above-five".into(),
+                outcome: "failure".into(),
+                message: explain.into(),
+            },
+            Case {
+                classname: "experiment".into(),
+                name: "status".into(),
+                outcome: "failure".into(),
+                message: report.cases[1].message.clone(),
+            },
+        ],
+        "the method did not run"
+    );
+    assert!(
+        report.cases[1].message.contains("one-stays-above-five"),
+        "{:?}",
+        report.cases[1]
+    );
+}
+
+#[test]
+fn the_junit_control_and_junit_write_the_same_report() {
+    let bench = Bench::start();
+    let option = bench.dir.path().join("option-report.xml");
+    let (code, _, _) = bench.run(
+        &bench.experiment("junit-judgement.json"),
+        &["--junit", option.to_str().unwrap()],
+    );
+    assert_eq!(code, 0);
+    let control = std::fs::read_to_string(bench.dir.path().join("control-report.xml")).unwrap();
+    assert_eq!(std::fs::read_to_string(&option).unwrap(), control);
+}
+
+#[test]
+fn a_junit_control_that_cannot_write_is_a_warning_and_the_run_goes_on() {
+    let bench = Bench::start();
+    let experiment = bench.experiment("prometheus-up.json");
+    let mut text: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&experiment).unwrap()).unwrap();
+    text["controls"] = serde_json::json!([{"name": "junit", "provider": {"type": "python",
+        "module": "chaosprometheus.junit", "arguments": {"path": "no-such-dir/report.xml"}}}]);
+    std::fs::write(&experiment, text.to_string()).unwrap();
+    let (code, journal, output) = bench.run(&experiment, &[]);
+    let printed = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(code, 0, "{printed}");
+    assert_eq!(journal["status"], "completed");
+    assert!(
+        printed.contains("the chaosprometheus.junit control: cannot write the JUnit report to no-such-dir/report.xml"),
+        "{printed}"
+    );
+}
+
+#[test]
+fn validate_accepts_the_junit_control_and_names_a_path_that_is_no_path() {
+    let bench = Bench::start();
+    let experiment = bench.experiment("junit-judgement.json");
+    let validate = |path: &std::path::Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_chaosprom"))
+            .arg("validate")
+            .arg(path)
+            .output()
+            .unwrap()
+    };
+    let accepted = validate(&experiment);
+    assert_eq!(
+        accepted.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
+    let mut text: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&experiment).unwrap()).unwrap();
+    text["controls"][0]["provider"]["arguments"]["path"] = serde_json::json!(7);
+    std::fs::write(&experiment, text.to_string()).unwrap();
+    let refused = validate(&experiment);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("control 'junit': the chaosprometheus.junit control's `path` must be a file's path as text, not 7"),
+        "{stderr}"
+    );
+}
