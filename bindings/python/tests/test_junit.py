@@ -114,34 +114,23 @@ def test_the_junit_control_reports_a_deviating_run_with_each_failure_explained(
     )
 
 
-JUDGED = """{
-  "title": "A judgement that fails",
-  "description": "a hypothesis probe answering a verdict and why",
-  "steady-state-hypothesis": {
-    "title": "latency as before",
-    "probes": [
-      {"type": "probe", "name": "latency-vs-baseline",
-       "tolerance": {"type": "jsonpath", "path": "$.verdict", "expect": "pass"},
-       "provider": {"type": "python", "module": "own_activities", "func": "judge",
-                    "arguments": {"verdict": "fail", "explain": "p95 latency 0.82s is 64% above the baseline 0.50s (allowed: 20%)"}}}
-    ]
-  },
-  "method": [
-    {"type": "action", "name": "never-played", "provider": {"type": "process", "path": "true"}}
-  ]
-}"""
-
-
-def test_the_failure_message_is_the_probes_explanation(toolkit, tmp_path):
-    path = with_junit(prepare(JUDGED, tmp_path, "http://127.0.0.1:9"))
+def test_the_failure_message_is_the_judgements_explanation(toolkit, prometheus, tmp_path):
+    # The control is declared in the file itself, its path relative to where
+    # chaos run runs; the hypothesis is a real threshold_over_window that fails.
+    path = prepare("junit-judgement.json", tmp_path, prometheus.url)
     journal = run_experiment(toolkit, path)
-    assert journal["steady_states"]["before"]["steady_state_met"] is False, journal["__output__"]
-    _, cases = read_report(tmp_path / "report.xml")
+    before = journal["steady_states"]["before"]
+    assert before["steady_state_met"] is False, journal["__output__"]
+    output = before["probes"][0]["output"]
+    assert output["verdict"] == "fail", output
+    assert output["explain"].startswith("fail"), output
+    _, cases = read_report(tmp_path / "control-report.xml")
     assert cases[0] == (
-        "steady-state-hypothesis.before", "latency-vs-baseline", "failure", "tolerance-not-met",
-        "p95 latency 0.82s is 64% above the baseline 0.50s (allowed: 20%)",
+        "steady-state-hypothesis.before", "one-stays-above-five", "failure", "tolerance-not-met",
+        output["explain"],
     )
     assert cases[1][:4] == ("experiment", "status", "failure", "steady-state-not-met")
+    assert "one-stays-above-five" in cases[1][4], cases[1]
     assert len(cases) == 2, "the method did not run"
 
 

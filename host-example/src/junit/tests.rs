@@ -403,7 +403,10 @@ fn the_control_writes_to_its_path_argument_or_junit_xml() {
         control_path(Some(&json!({"path": "out/report.xml"}))).unwrap(),
         Path::new("out/report.xml")
     );
-    assert_eq!(control_path(Some(&json!({}))).unwrap(), Path::new("junit.xml"));
+    assert_eq!(
+        control_path(Some(&json!({}))).unwrap(),
+        Path::new("junit.xml")
+    );
     assert_eq!(control_path(None).unwrap(), Path::new("junit.xml"));
     let error = control_path(Some(&json!({"path": 3}))).unwrap_err();
     assert_eq!(

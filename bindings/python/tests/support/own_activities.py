@@ -1,7 +1,7 @@
 """A Python module of the tests' own, run by `chaos run` beside our probes."""
 from typing import Any, Dict
 
-__all__ = ["count_series", "judge", "remember"]
+__all__ = ["count_series", "remember"]
 
 
 def count_series(answer: Dict[str, Any]) -> int:
@@ -14,8 +14,3 @@ def remember(path: str, text: str) -> str:
     with open(path, "w") as f:
         f.write(text)
     return text
-
-
-def judge(verdict: str, explain: str) -> Dict[str, Any]:
-    """A judgement probe's answer: its verdict and why."""
-    return {"verdict": verdict, "explain": explain}
