@@ -20,6 +20,8 @@ pub enum Failure {
     InvalidVarFile(String),
     /// The journal could not be written.
     Journal(String),
+    /// The JUnit report (`run --junit`) could not be written.
+    Junit(chaosprometheus_host::junit::JunitError),
     /// The options are wrong (exit status 2).
     Usage(String),
     /// `--record` or `--replay` cannot write or read its directory.
@@ -36,6 +38,7 @@ impl Failure {
             Failure::InvalidQueries(_) => "invalid-query".into(),
             Failure::InvalidVarFile(_) => "invalid-var-file".into(),
             Failure::Journal(_) => "journal".into(),
+            Failure::Junit(_) => "junit".into(),
             Failure::Usage(_) => "usage".into(),
             Failure::Recording(_) => "recording".into(),
         }
@@ -69,6 +72,7 @@ impl Failure {
             | Failure::InvalidVarFile(message)
             | Failure::Journal(message)
             | Failure::Recording(message) => print_error(&self.kind(), message),
+            Failure::Junit(error) => print_error(&self.kind(), &error.to_string()),
         }
         ExitCode::FAILURE
     }

@@ -28,6 +28,7 @@ pub mod explanation;
 mod hooks;
 mod host;
 pub mod judgement_args;
+pub mod junit;
 mod limits;
 mod policy;
 pub mod precompiled;

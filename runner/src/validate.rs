@@ -3,6 +3,8 @@
 
 use serde_json::{Map, Value};
 
+use chaosprometheus_host::junit;
+
 use super::prometheus::{self, CONTROL_MODULE, PROBES_MODULE};
 use super::providers::find_program;
 use super::run::{safeguard_problems, SAFEGUARDS_MODULE};
@@ -73,6 +75,10 @@ pub fn problems(experiment: &Value) -> Vec<String> {
     for control in list(experiment.get("controls")) {
         if control["provider"]["module"] == SAFEGUARDS_MODULE {
             found.extend(check_safeguards(control, &names));
+        } else if control["provider"]["module"] == junit::CONTROL_MODULE {
+            if let Err(problem) = junit::control_path(control["provider"].get("arguments")) {
+                found.push(format!("control '{}': {problem}", activity_name(control)));
+            }
         } else if let Err(problem) = check_control(control) {
             found.push(problem.to_string());
         }
@@ -212,8 +218,9 @@ enum Problem {
     #[error("control '{0}' needs a provider")]
     ControlWithoutProvider(String),
     #[error(
-        "control '{name}': the module '{module}' cannot run here; chaosprom runs the {} control",
-        CONTROL_MODULE
+        "control '{name}': the module '{module}' cannot run here; chaosprom runs the {} and {} controls",
+        CONTROL_MODULE,
+        junit::CONTROL_MODULE
     )]
     ControlModule { name: String, module: String },
     #[error("control '{name}': {problem}")]
@@ -434,5 +441,20 @@ mod tests {
         ] {
             assert!(found.contains(needle), "{needle} in {found}");
         }
+    }
+
+    #[test]
+    fn the_junit_control_is_accepted_with_a_path_argument() {
+        let control = |arguments: Value| {
+            problems(&json!({"title": "t", "description": "d", "method": [],
+                "controls": [{"name": "junit", "provider": {"type": "python",
+                    "module": "chaosprometheus.junit", "arguments": arguments}}]}))
+        };
+        assert_eq!(control(json!({"path": "report.xml"})), Vec::<String>::new());
+        assert_eq!(control(json!({})), Vec::<String>::new());
+        assert_eq!(
+            control(json!({"path": ["a"]})),
+            ["control 'junit': the chaosprometheus.junit control's `path` must be a file's path as text, not [\"a\"]"]
+        );
     }
 }

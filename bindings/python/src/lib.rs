@@ -8,6 +8,7 @@
 //! Ctrl-C interrupts a probe that waits on a silent server.
 
 mod control;
+mod junit;
 mod probes;
 
 use std::future::Future;
@@ -112,6 +113,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("DEFAULT_JOB", rules::control::DEFAULT_JOB)?;
     module.add_function(wrap_pyfunction!(load_component, module)?)?;
     module.add_function(wrap_pyfunction!(probes::run_probe, module)?)?;
+    module.add_function(wrap_pyfunction!(junit::write_junit, module)?)?;
     module.add_class::<control::ControlRun>()?;
     Ok(())
 }

@@ -171,6 +171,8 @@ def test_chaos_discover_lists_our_probes_and_control(toolkit, tmp_path):
     for name in ["configure_control", "before_experiment_control", "after_activity_control",
                  "after_experiment_control", "cleanup_control"]:
         assert ("control", name) in activities, name
+    modules = {(a["type"], a["name"], a["mod"]) for a in found["activities"]}
+    assert ("control", "after_experiment_control", "chaosprometheus.junit") in modules, modules
     query = activities[("probe", "query")]
     assert query["mod"] == "chaosprometheus.probes"
     assert [a["name"] for a in query["arguments"]] == [

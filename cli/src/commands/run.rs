@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use chaosprometheus_host::{CallLimits, Recording};
+use chaosprometheus_host::{junit, CallLimits, Recording};
 use chaosprometheus_runner::{
     self as runner, Dry, HypothesisStrategy, Interruption, NotRun, RollbackStrategy, RunOptions,
 };
@@ -18,7 +18,8 @@ use crate::query_findings;
 pub const HELP: &str = "\
 Runs like `chaos run`: steady-state hypothesis, method, hypothesis again,
 rollbacks, with the chaosprometheus.metrics control pushing before and after.
-The journal (Chaos Toolkit's format) goes to --journal-path. The exit status
+The journal (Chaos Toolkit's format) goes to --journal-path; with --junit,
+a JUnit XML report of it too, for CI test pages. The exit status
 is 0 when the run completed without deviating, 1 otherwise (or when the
 experiment is invalid), 2 on a usage error. Ctrl-C or SIGTERM interrupts the
 run at once, cutting the current activity short: the rollbacks follow the
@@ -66,7 +67,18 @@ of a replay says so under `replayed`.
 Queries: before anything runs, each probe's PromQL is parsed as `validate`
 parses it; one that does not parse is a warning on stderr, and the run goes
 on (Prometheus has the last word), unless --strict: then nothing runs and
-the exit status is 1.";
+the exit status is 1.
+
+JUnit report (--junit FILE): written after every run that started, also one
+that deviated, failed, was aborted or interrupted. One testsuite named for
+the experiment's title; a testcase per activity run, its classname the
+phase: steady-state-hypothesis.before, .during.N, .after, method,
+rollbacks (actions included). A probe fails when its tolerance was not met
+or it failed; the message is its output's `explain` when it has one, else
+the tolerance and what the probe returned, or its exception. A last case,
+experiment.status, fails when the run deviated or the steady state was not
+met before the method, and is an error when the run was aborted, failed or
+interrupted.";
 
 /// Run a Chaos Toolkit experiment file (JSON or YAML): its
 /// chaosprometheus probes and control through the sandboxed component,
@@ -80,6 +92,10 @@ pub struct RunArgs {
     /// Where to write the journal
     #[arg(long, value_name = "PATH", default_value = "journal.json")]
     journal_path: PathBuf,
+    /// Also write the run as a JUnit XML report to FILE (a test case per
+    /// activity run), for CI test pages
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
     /// Skip running activities: probes, actions, activities (all), or pause
     /// (run everything, skip the pauses) [default when given: activities]
     #[arg(long, value_name = "MODE", num_args = 0..=1, default_missing_value = "activities", value_enum)]
@@ -211,13 +227,21 @@ pub async fn run(global: &GlobalOptions, args: RunArgs) -> Result<ExitCode, Fail
         );
     }
     let text = serde_json::to_string_pretty(&report.journal).unwrap_or_default();
-    std::fs::write(&args.journal_path, text + "\n").map_err(|error| {
+    let journal = std::fs::write(&args.journal_path, text + "\n").map_err(|error| {
         Failure::Journal(format!(
             "cannot write {}: {error}",
             args.journal_path.display()
         ))
-    })?;
-    println!("Journal written to {}", args.journal_path.display());
+    });
+    if journal.is_ok() {
+        println!("Journal written to {}", args.journal_path.display());
+    }
+    // The report is written even when the journal could not be.
+    if let Some(path) = &args.junit {
+        junit::write(&report.journal, path).map_err(Failure::Junit)?;
+        println!("JUnit report written to {}", path.display());
+    }
+    journal?;
     if let Some(recording) = recording {
         not_a_replay(&recording)?;
     }

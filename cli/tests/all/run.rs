@@ -11,14 +11,14 @@ use harness::servers::{wait_until, Prometheus, Pushgateway};
 use serde_json::Value;
 
 /// Servers and a work dir for one test.
-struct Bench {
-    prometheus: Prometheus,
-    gateway: Pushgateway,
-    dir: tempfile::TempDir,
+pub(crate) struct Bench {
+    pub(crate) prometheus: Prometheus,
+    pub(crate) gateway: Pushgateway,
+    pub(crate) dir: tempfile::TempDir,
 }
 
 impl Bench {
-    fn start() -> Bench {
+    pub(crate) fn start() -> Bench {
         let prometheus = Prometheus::start();
         prometheus.wait_for_series("up{job=\"prometheus\"}");
         Bench {
@@ -29,7 +29,7 @@ impl Bench {
     }
 
     /// The experiment file with this bench's addresses filled in.
-    fn experiment(&self, name: &str) -> PathBuf {
+    pub(crate) fn experiment(&self, name: &str) -> PathBuf {
         self.experiment_for(name, &self.gateway.url, "")
     }
 
@@ -44,7 +44,7 @@ impl Bench {
         path
     }
 
-    fn run(&self, experiment: &Path, extra: &[&str]) -> (i32, Value, Output) {
+    pub(crate) fn run(&self, experiment: &Path, extra: &[&str]) -> (i32, Value, Output) {
         let journal = self.dir.path().join("journal.json");
         let _ = std::fs::remove_file(&journal);
         let output = Command::new(env!("CARGO_BIN_EXE_chaosprom"))

@@ -7,6 +7,7 @@ mod control;
 mod explain;
 mod guards;
 mod hypothesis;
+mod junit;
 mod method;
 
 use std::cell::{Cell, RefCell};
@@ -287,6 +288,7 @@ impl Runner {
         {
             journal["status"] = json!("failed");
         }
+        self.write_junit_reports(&journal);
         self.printer.line(&format!(
             "Experiment ended with status: {}{}",
             journal["status"].as_str().unwrap_or_default(),

@@ -5,6 +5,7 @@ A drop-in replacement for the module of ``chaostoolkit-prometheus`` 0.6.0:
 function names, arguments and defaults, and run in the component through the
 ``chaosprometheus-host`` library, which lets them reach only the configured
 Prometheus (and the control's Pushgateway) and adds the credentials itself.
+The ``chaosprometheus.junit`` control writes the run as a JUnit XML report.
 """
 from typing import List
 
@@ -42,5 +43,6 @@ def discover(discover_system: bool = True) -> Discovery:
     activities: List[DiscoveredActivities] = []
     activities.extend(discover_probes("chaosprometheus.probes"))
     activities.extend(discover_activities("chaosprometheus.metrics", "control"))
+    activities.extend(discover_activities("chaosprometheus.junit", "control"))
     discovery["activities"].extend(activities)
     return discovery
