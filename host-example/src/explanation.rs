@@ -102,6 +102,19 @@ pub fn explain(
     explanation
 }
 
+/// [`explain`] for judgement `func` that has just answered `report`, when
+/// its verdict is not `pass` (None when it is): what the Python package
+/// logs.
+pub fn explain_judgement(
+    func: &str,
+    arguments: &Map<String, Value>,
+    report: &Value,
+    links: &LinkTarget,
+) -> Option<Explanation> {
+    judgement_failed(report)
+        .then(|| explain(func, func, arguments, report, Timestamp::now(), links))
+}
+
 /// True when a probe's output is a judgement that did not pass: it is
 /// explained even without a tolerance.
 pub fn judgement_failed(output: &Value) -> bool {

@@ -8,6 +8,7 @@
 //! Ctrl-C interrupts a probe that waits on a silent server.
 
 mod control;
+mod explain;
 mod junit;
 mod probes;
 
@@ -113,6 +114,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add("DEFAULT_JOB", rules::control::DEFAULT_JOB)?;
     module.add_function(wrap_pyfunction!(load_component, module)?)?;
     module.add_function(wrap_pyfunction!(probes::run_probe, module)?)?;
+    module.add_function(wrap_pyfunction!(explain::explain_failure, module)?)?;
     module.add_function(wrap_pyfunction!(junit::write_junit, module)?)?;
     module.add_class::<control::ControlRun>()?;
     Ok(())

@@ -2,7 +2,9 @@
 Prometheus backfilled with exact history; the Mann-Whitney U test held to
 `scipy.stats.mannwhitneyu` over a corpus of random series."""
 import json
+import logging
 import random
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -38,6 +40,31 @@ def test_compare_to_baseline_fails_the_degraded_series(history):
     assert 'chaos_latency_seconds{instance="b"}, the mean rose 100%' in report["explain"]
 
 
+def test_a_failed_judgement_is_logged_with_its_series_and_a_link(history, caplog):
+    end = history.history_end
+    with caplog.at_level(logging.WARNING, logger="chaostoolkit"):
+        report = probes.threshold_over_window(
+            "chaos_latency_seconds", str(end - 1200), str(end - 600), "<", 0.15, step="15s",
+            configuration=config(history))
+    assert report["verdict"] == "fail", report
+    records = [r for r in caplog.records if r.name == "chaostoolkit"]
+    assert len(records) == 1, records
+    text = records[0].getMessage()
+    assert text.startswith("threshold_over_window: fail\n    why:    " + report["explain"]), text
+    assert 'series: chaos_latency_seconds{instance="b"} met it in 0 of 41 samples' in text, text
+    link = next(line.split("see:    ", 1)[1] for line in text.splitlines() if "see:    " in line)
+    query = parse_qs(urlsplit(link).query)
+    assert link.startswith(history.url + "/graph?"), link
+    assert query["g0.expr"] == ["chaos_latency_seconds"] and query["g0.range_input"] == ["10m"]
+    # A judgement that passes logs nothing.
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="chaostoolkit"):
+        passed = probes.threshold_over_window(
+            "chaos_latency_seconds", str(end - 1200), str(end - 600), "<", 1, step="15s",
+            configuration=config(history))
+    assert passed["verdict"] == "pass" and not caplog.records, caplog.records
+
+
 @pytest.mark.parametrize("toolkit", our_toolkits(), ids=repr)
 def test_chaos_run_tolerates_on_the_verdict(toolkit, history, tmp_path):
     toolkit.check()
@@ -65,6 +92,9 @@ def test_chaos_run_tolerates_on_the_verdict(toolkit, history, tmp_path):
         before = journal["steady_states"]["before"]
         assert before["probes"][0]["tolerance_met"] is met, journal["__output__"]
         assert before["probes"][0]["output"]["verdict"] == ("pass" if met else "fail")
+        # The failure explains itself in chaos run's log, with a link.
+        logged = f"see:    {history.url}/graph?g0.expr=" in journal["__output__"]
+        assert logged is not met, journal["__output__"]
 
 
 def test_slo_burn_rate_and_threshold_and_wait_until(history):

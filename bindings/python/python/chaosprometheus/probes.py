@@ -12,12 +12,13 @@ component that may reach only the authority of
 never enter the component.
 """
 import json
+import logging
 from typing import Any, Dict, List, Optional, Union
 
 from chaoslib.types import Configuration, Secrets
 
 from . import ProbeFailed
-from ._native import run_probe
+from ._native import explain_failure, run_probe
 
 class _UnsetStep(int):
     """Upstream's default step, 1, told apart from an explicit ``step=1``:
@@ -200,7 +201,7 @@ def compare_to_baseline(
     says the windows differ at `confidence`. Use a `jsonpath` tolerance on
     `$.verdict`.
     """
-    return _run("compare_to_baseline", configuration, secrets, query=query,
+    return _judge("compare_to_baseline", configuration, secrets, query=query,
                 baseline_start=baseline_start, baseline_end=baseline_end, start=start,
                 end=end, step=step, statistic=statistic, quantile=quantile,
                 max_change=max_change, direction=direction, confidence=confidence,
@@ -228,7 +229,7 @@ def slo_burn_rate(
     each with `$window` where the range goes. The report's `verdict` fails
     when both windows of a pair burn at least its factor.
     """
-    return _run("slo_burn_rate", configuration, secrets, objective=objective,
+    return _judge("slo_burn_rate", configuration, secrets, objective=objective,
                 error_ratio_query=error_ratio_query, bad_query=bad_query,
                 good_query=good_query, total_query=total_query, windows=windows, at=at,
                 no_data=no_data, timeout=timeout)
@@ -255,7 +256,7 @@ def threshold_over_window(
     (the default), `at_least_once`, or by a `fraction` of them, per series
     or, with `per_series=False`, over all of them together.
     """
-    return _run("threshold_over_window", configuration, secrets, query=query,
+    return _judge("threshold_over_window", configuration, secrets, query=query,
                 start=start, end=end, comparator=comparator, value=value, mode=mode,
                 fraction=fraction, per_series=per_series, step=step, no_data=no_data,
                 timeout=timeout)
@@ -277,7 +278,7 @@ def wait_until(
     `value`, or `timeout` runs out (then the verdict is `fail`, with the last
     value in `explain`): "the system is healthy again" before the chaos.
     """
-    return _run("wait_until", configuration, secrets, query=query,
+    return _judge("wait_until", configuration, secrets, query=query,
                 comparator=comparator, value=value, timeout=timeout, interval=interval,
                 no_data=no_data, query_timeout=query_timeout)
 
@@ -285,6 +286,30 @@ def wait_until(
 ###############################################################################
 # Private functions
 ###############################################################################
+logger = logging.getLogger("chaostoolkit")
+
+
+def _judge(
+    func: str,
+    configuration: Optional[Configuration],
+    secrets: Optional[Secrets],
+    **arguments: Any,
+) -> Dict[str, Any]:
+    """A judgement's report; one that did not pass is logged through Chaos
+    Toolkit's logger with what explains it, as `chaosprom run` prints it
+    (the resolved query, the window, the series that broke it, a link)."""
+    report = _run(func, configuration, secrets, **arguments)
+    lines = explain_failure(
+        func,
+        _json("the arguments", arguments),
+        json.dumps(report),
+        _json("the configuration", configuration),
+    )
+    if lines:
+        logger.warning(f"{func}: {report.get('verdict')}\n    " + "\n    ".join(lines))
+    return report
+
+
 def _run(
     func: str,
     configuration: Optional[Configuration],
