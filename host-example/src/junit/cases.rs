@@ -144,6 +144,20 @@ fn explanation(entry: &Value) -> Option<&str> {
         .filter(|text| !text.trim().is_empty())
 }
 
+/// What `chaosprom run` found explains a failed probe (the journal's
+/// `explanation`: the query, the window, the series, the link), a line
+/// each, before the output.
+fn facts(entry: &Value) -> String {
+    let Some(facts) = entry.get("explanation").and_then(Value::as_object) else {
+        return String::new();
+    };
+    facts
+        .iter()
+        .filter(|(key, _)| *key != "probe")
+        .map(|(key, value)| format!("{key}: {}\n", compact(value)))
+        .collect()
+}
+
 fn entry_outcome(entry: &Value) -> Outcome {
     let output = entry.get("output").unwrap_or(&Value::Null);
     match entry.get("status").and_then(Value::as_str) {
@@ -166,8 +180,9 @@ fn entry_outcome(entry: &Value) -> Outcome {
                 kind: "tolerance-not-met",
                 message,
                 detail: format!(
-                    "tolerance: {}\noutput: {}",
+                    "tolerance: {}\n{}output: {}",
                     compact(tolerance),
+                    facts(entry),
                     shorten(&pretty(output), DETAIL_CHARS)
                 ),
             })

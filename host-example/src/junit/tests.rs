@@ -219,6 +219,28 @@ fn the_failure_message_is_the_probes_explanation_when_it_gives_one() {
 }
 
 #[test]
+fn the_failure_text_has_what_explains_it_with_the_link() {
+    let mut journal = journal();
+    journal["run"][0]["activity"]["tolerance"] = json!(true);
+    journal["run"][0]["tolerance_met"] = json!(false);
+    let link = "http://127.0.0.1:9090/graph?g0.expr=up&g0.range_input=10m";
+    journal["run"][0]["explanation"] = json!({"probe": "range", "query": "up",
+        "series": ["up{job=\"api\"} = 0"], "link": link});
+    let parsed = parse(&journal);
+    let index = parsed
+        .cases
+        .iter()
+        .position(|c| c.0 == "method" && c.1 == "range")
+        .unwrap();
+    let text = &parsed.texts[index];
+    assert!(text.contains(&format!("link: \"{link}\"\n")), "{text}");
+    assert!(
+        text.contains(r#"series: ["up{job=\"api\"} = 0"]"#),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_failed_activity_fails_with_its_exception() {
     let mut journal = journal();
     journal["run"][1]["status"] = json!("failed");
