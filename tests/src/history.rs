@@ -15,8 +15,20 @@
 
 use std::fmt::Write;
 
+use crate::servers::{Prometheus, PrometheusOptions};
+
 /// Seconds between samples.
 pub const STEP: i64 = 15;
+
+/// A real Prometheus backfilled with a [`History::recent`], and the history.
+pub fn backfilled_prometheus() -> (Prometheus, History) {
+    let history = History::recent();
+    let prometheus = Prometheus::start_with(PrometheusOptions {
+        backfill: Some(history.openmetrics()),
+        ..PrometheusOptions::default()
+    });
+    (prometheus, history)
+}
 
 /// When the history ends and what it holds.
 #[derive(Debug, Clone, Copy)]

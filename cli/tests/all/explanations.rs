@@ -5,8 +5,8 @@
 
 use std::process::Command;
 
-use harness::history::History;
-use harness::servers::{http_get_following, Prometheus, PrometheusOptions};
+use harness::history::backfilled_prometheus;
+use harness::servers::{http_get_following, Prometheus};
 use serde_json::{json, Value};
 
 fn probe(name: &str, func: &str, arguments: Value, tolerance: Value) -> Value {
@@ -46,15 +46,6 @@ fn run(
     )
 }
 
-fn backfilled() -> (Prometheus, History) {
-    let history = History::recent();
-    let prometheus = Prometheus::start_with(PrometheusOptions {
-        backfill: Some(history.openmetrics()),
-        ..PrometheusOptions::default()
-    });
-    (prometheus, history)
-}
-
 fn params(link: &str) -> std::collections::BTreeMap<String, String> {
     let (_, query) = link.split_once('?').unwrap();
     query
@@ -90,7 +81,7 @@ fn utc(unix: i64) -> jiff::Timestamp {
 
 #[test]
 fn a_tolerance_not_met_prints_the_query_the_series_and_a_link_the_prometheus_ui_serves() {
-    let (prometheus, history) = backfilled();
+    let (prometheus, history) = backfilled_prometheus();
     let when = history.end - 5 * 60;
     let latency = probe(
         "latency-is-low",
@@ -145,7 +136,7 @@ fn a_tolerance_not_met_prints_the_query_the_series_and_a_link_the_prometheus_ui_
 
 #[test]
 fn a_failed_judgement_in_the_method_names_the_series_that_broke_it() {
-    let (prometheus, history) = backfilled();
+    let (prometheus, history) = backfilled_prometheus();
     let (w0, w1) = history.degraded();
     let up = probe(
         "latency-exists",

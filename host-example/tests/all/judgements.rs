@@ -4,19 +4,10 @@
 
 use chaosprometheus_host::probe_args::plan;
 use chaosprometheus_host::{CallError, ProbeAnswer, ProbeError};
-use harness::history::History;
-use harness::servers::{Prometheus, PrometheusOptions};
+use harness::history::backfilled_prometheus;
+use harness::servers::Prometheus;
 use harness::{endpoint, host};
 use serde_json::{json, Value};
-
-fn backfilled() -> (Prometheus, History) {
-    let history = History::recent();
-    let prometheus = Prometheus::start_with(PrometheusOptions {
-        backfill: Some(history.openmetrics()),
-        ..PrometheusOptions::default()
-    });
-    (prometheus, history)
-}
 
 async fn judge(prometheus: &Prometheus, func: &str, args: Value) -> Result<Value, CallError> {
     let call = plan(func, args.as_object().expect("an object")).expect("valid arguments");
@@ -42,7 +33,7 @@ fn series<'a>(report: &'a Value, instance: &str) -> &'a Value {
 
 #[tokio::test]
 async fn compare_to_baseline_fails_the_degraded_series_with_its_figures() {
-    let (prometheus, history) = backfilled();
+    let (prometheus, history) = backfilled_prometheus();
     let (b0, b1) = history.baseline();
     let (w0, w1) = history.degraded();
     let report = judge(
@@ -78,7 +69,7 @@ async fn compare_to_baseline_fails_the_degraded_series_with_its_figures() {
 
 #[tokio::test]
 async fn compare_to_baseline_passes_an_unchanged_window_and_a_median_within_limits() {
-    let (prometheus, history) = backfilled();
+    let (prometheus, history) = backfilled_prometheus();
     let (b0, b1) = history.baseline();
     let (w0, w1) = history.degraded();
     let report = judge(
@@ -95,7 +86,7 @@ async fn compare_to_baseline_passes_an_unchanged_window_and_a_median_within_limi
 
 #[tokio::test]
 async fn compare_to_baseline_without_data_follows_no_data() {
-    let (prometheus, history) = backfilled();
+    let (prometheus, history) = backfilled_prometheus();
     let (b0, b1) = history.baseline();
     let (w0, w1) = history.degraded();
     let args = |no_data: &str| {
@@ -120,7 +111,7 @@ async fn compare_to_baseline_without_data_follows_no_data() {
 
 #[tokio::test]
 async fn compare_to_baseline_with_too_few_samples_is_inconclusive() {
-    let (prometheus, history) = backfilled();
+    let (prometheus, history) = backfilled_prometheus();
     let (b0, _) = history.baseline();
     let (w0, _) = history.degraded();
     // Two samples in each window, five needed.
@@ -141,7 +132,7 @@ async fn compare_to_baseline_with_too_few_samples_is_inconclusive() {
 
 #[tokio::test]
 async fn slo_burn_rate_fires_the_fast_pair_and_reports_each_rate() {
-    let (prometheus, history) = backfilled();
+    let (prometheus, history) = backfilled_prometheus();
     let report = judge(
         &prometheus,
         "slo_burn_rate",
@@ -177,7 +168,7 @@ async fn slo_burn_rate_fires_the_fast_pair_and_reports_each_rate() {
 
 #[tokio::test]
 async fn slo_burn_rate_passes_before_the_errors_started() {
-    let (prometheus, history) = backfilled();
+    let (prometheus, history) = backfilled_prometheus();
     let report = judge(
         &prometheus,
         "slo_burn_rate",
@@ -193,7 +184,7 @@ async fn slo_burn_rate_passes_before_the_errors_started() {
 
 #[tokio::test]
 async fn threshold_over_window_judges_each_mode() {
-    let (prometheus, history) = backfilled();
+    let (prometheus, history) = backfilled_prometheus();
     let (w0, w1) = history.degraded();
     let run = |query: &str, comparator: &str, value: f64, extra: Value| {
         let mut args = json!({"query": query, "start": w0, "end": w1, "step": "15s",
@@ -298,7 +289,7 @@ async fn wait_until_fails_at_the_timeout_with_the_last_value() {
 
 #[tokio::test]
 async fn a_judgement_that_prometheus_refuses_is_an_error_not_a_verdict() {
-    let (prometheus, history) = backfilled();
+    let (prometheus, history) = backfilled_prometheus();
     let (w0, w1) = history.degraded();
     let error = judge(
         &prometheus,
