@@ -60,3 +60,16 @@ export type PrometheusAnswer = { status: string; data: any; [key: string]: any }
 /** One of Prometheus's alert objects (`labels`, `state`, ...), unchanged. */
 export type PrometheusAlert = { labels: Record<string, string>; state: string; [key: string]: any }
 
+/** A judgement's report: its `verdict`, the sentence that explains it, and
+ * every figure judged (docs/judgements.md). */
+export type JudgementReport = {
+  verdict: 'pass' | 'fail' | 'inconclusive'
+  explain: string
+  [key: string]: any
+}
+/** What a judgement concludes when its query returns no series. */
+export type NoData = 'fail' | 'pass' | 'inconclusive'
+/** A judgement's comparison of each sample with `value`. */
+export type Comparator = '<' | '<=' | '>' | '>=' | '==' | '!=' | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne'
+/** One window pair of `sloBurnRate`: fires when both burn at least `factor`. */
+export type BurnWindow = { long: string; short: string; factor: number }

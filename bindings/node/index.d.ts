@@ -60,6 +60,20 @@ export type PrometheusAnswer = { status: string; data: any; [key: string]: any }
 /** One of Prometheus's alert objects (`labels`, `state`, ...), unchanged. */
 export type PrometheusAlert = { labels: Record<string, string>; state: string; [key: string]: any }
 
+/** A judgement's report: its `verdict`, the sentence that explains it, and
+ * every figure judged (docs/judgements.md). */
+export type JudgementReport = {
+  verdict: 'pass' | 'fail' | 'inconclusive'
+  explain: string
+  [key: string]: any
+}
+/** What a judgement concludes when its query returns no series. */
+export type NoData = 'fail' | 'pass' | 'inconclusive'
+/** A judgement's comparison of each sample with `value`. */
+export type Comparator = '<' | '<=' | '>' | '>=' | '==' | '!=' | 'lt' | 'le' | 'gt' | 'ge' | 'eq' | 'ne'
+/** One window pair of `sloBurnRate`: fires when both burn at least `factor`. */
+export type BurnWindow = { long: string; short: string; factor: number }
+
 /**
  * The control of one experiment run, with the component's `run` in an
  * instance of its own. Calls on one run are taken one at a time.
@@ -88,6 +102,24 @@ export declare class PrometheusProbes {
    * objects.
    */
   alerts(options?: AlertOptions | undefined | null): Promise<Array<PrometheusAlert>>
+  /**
+   * The samples of a window judged against a baseline window, series by
+   * series: the report, parsed (`verdict`, `explain`, the figures).
+   */
+  compareToBaseline(options: BaselineOptions): Promise<JudgementReport>
+  /**
+   * The error-budget burn rate of an SLO over window pairs: the report,
+   * parsed.
+   */
+  sloBurnRate(options: BurnRateOptions): Promise<JudgementReport>
+  /** A condition on the samples of a window: the report, parsed. */
+  thresholdOverWindow(options: ThresholdOptions): Promise<JudgementReport>
+  /**
+   * Checks an instant query every `interval` until every series meets
+   * the condition, or `timeout` runs out (then the verdict is `fail`,
+   * with the last value in `explain`): the report, parsed.
+   */
+  waitUntil(options: WaitOptions): Promise<JudgementReport>
   /**
    * Builds the outbound policy and loads the component (once per
    * process; later instances share it). Throws an `InvalidArgumentError`
@@ -133,10 +165,65 @@ export interface AlertOptions {
   state?: 'pending' | 'firing' | 'any'
 }
 
+/**
+ * `compareToBaseline`'s options. Times are time expressions (`40 minutes
+ * ago`, RFC 3339, Unix seconds).
+ */
+export interface BaselineOptions {
+  query: string
+  baselineStart: string
+  baselineEnd: string
+  start: string
+  end: string
+  /**
+   * `15s`-style text or seconds. Default: the longer window / 300, at
+   * least 1 s.
+   */
+  step?: string | number
+  /** `mean` (default), `median` or `quantile` (with `quantile`). */
+  statistic?: 'mean' | 'median' | 'quantile'
+  /** Such as 0.99; given alone, it implies `statistic: 'quantile'`. */
+  quantile?: number
+  /** The relative change allowed, a fraction. Default 0.2. */
+  maxChange?: number
+  /** `increase` (default), `decrease` or `either`. */
+  direction?: 'increase' | 'decrease' | 'either'
+  /** Of the Mann-Whitney U test. Default 0.95. */
+  confidence?: number
+  /** Fewer numeric samples in a window is inconclusive. Default 5. */
+  minSamples?: number
+  /** The verdict when the query has no series. Default `fail`. */
+  noData?: NoData
+  /** Prometheus's server-side evaluation timeout, such as `10s`. */
+  timeout?: string
+}
+
 /** `user:password`, or its two parts. */
 export interface BasicAuth {
   user: string
   password: string
+}
+
+/**
+ * `sloBurnRate`'s options: the objective and one indicator, each query
+ * with `$window` where the range goes.
+ */
+export interface BurnRateOptions {
+  /** Such as 0.999. */
+  objective: number
+  errorRatioQuery?: string
+  badQuery?: string
+  goodQuery?: string
+  totalQuery?: string
+  /**
+   * The window pairs. Default: the SRE workbook's 1h/5m at 14.4 and
+   * 6h/30m at 6.
+   */
+  windows?: Array<BurnWindow | [string, string, number]>
+  /** When the windows end, a time expression. Default: now. */
+  at?: string
+  noData?: NoData
+  timeout?: string
 }
 
 /** `afterExperiment`'s argument. */
@@ -317,6 +404,24 @@ export interface RunSettings {
  */
 export declare function startRun(settings: RunSettings): Promise<ControlRun>
 
+/** `thresholdOverWindow`'s options. */
+export interface ThresholdOptions {
+  query: string
+  start: string
+  end: string
+  comparator: Comparator
+  value: number
+  /** `always` (default), `at_least_once` or `fraction` (with `fraction`). */
+  mode?: 'always' | 'at_least_once' | 'fraction'
+  /** Such as 0.95; given alone, it implies `mode: 'fraction'`. */
+  fraction?: number
+  /** Each series on its own (default), or all samples together. */
+  perSeries?: boolean
+  step?: string | number
+  noData?: NoData
+  timeout?: string
+}
+
 /** `queryValue`'s options. */
 export interface ValueOptions {
   when?: string
@@ -326,4 +431,18 @@ export interface ValueOptions {
    * is a `result-shape` error.
    */
   default?: number
+}
+
+/** `waitUntil`'s options. */
+export interface WaitOptions {
+  query: string
+  comparator: Comparator
+  value: number
+  /** The longest wait, a Prometheus duration. Default `5m`. */
+  timeout?: string
+  /** The pause between checks. Default `5s`. */
+  interval?: string
+  noData?: NoData
+  /** Prometheus's server-side evaluation timeout of each check. */
+  queryTimeout?: string
 }

@@ -20,6 +20,7 @@
 
 mod alerts;
 mod control;
+mod judgements;
 mod options;
 mod probes;
 

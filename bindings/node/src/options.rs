@@ -146,16 +146,29 @@ pub fn json_text(value: Option<Value>) -> Option<String> {
 /// A `step` given as `"15s"`-style text or as a number of seconds, read by
 /// the host library's rule (0 or `""`: the component picks one).
 pub fn step(value: Option<Either<String, f64>>) -> napi::Result<Option<String>> {
-    let value = value.map(|value| match value {
-        Either::A(text) => Value::String(text),
-        // JavaScript has only doubles; a whole one is written as an integer.
-        Either::B(seconds) if seconds.fract() == 0.0 && seconds.abs() < 2f64.powi(53) => {
-            Value::from(seconds as i64)
-        }
-        Either::B(seconds) => serde_json::Number::from_f64(seconds)
-            .map_or_else(|| Value::String(seconds.to_string()), Value::Number),
-    });
+    let value = value.map(text_or_number);
     probe_args::step(value.as_ref()).map_err(|e| invalid(&e.to_string()))
+}
+
+/// Text or a JavaScript number as the JSON value the host library's rules
+/// read.
+pub fn text_or_number(value: Either<String, f64>) -> Value {
+    match value {
+        Either::A(text) => Value::String(text),
+        Either::B(number) => number_value(number),
+    }
+}
+
+/// A JavaScript number as JSON: a whole one as an integer (JavaScript has
+/// only doubles), NaN and ±Infinity as the text Rust reads back as them
+/// (JSON has no such numbers).
+pub fn number_value(number: f64) -> Value {
+    if number.fract() == 0.0 && number.abs() < 2f64.powi(53) {
+        Value::from(number as i64)
+    } else {
+        serde_json::Number::from_f64(number)
+            .map_or_else(|| Value::String(number.to_string()), Value::Number)
+    }
 }
 
 /// The window of `computeMean` and `nodesCpuUsageMean`.

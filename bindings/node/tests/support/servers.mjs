@@ -71,16 +71,21 @@ async function launch(args) {
 
 /** A real Prometheus scraping itself every second (job `prometheus`) and
  * the `[job, "host:port"]` targets given, evaluating every second the rule
- * files given (names under tests/fixtures/rules). */
-export async function startPrometheus({ targets = [], rules = [] } = {}) {
+ * files given (names under tests/fixtures/rules); with `history`,
+ * backfilled with the judgement tests' history (tests/src/history.rs). */
+export async function startPrometheus({ targets = [], rules = [], history = false } = {}) {
   const servers = await launch([
     '--prometheus',
+    ...(history ? ['--history'] : []),
     ...targets.map(([job, target]) => `--target=${job}=${target}`),
     ...rules.map((name) => `--rules=${join(RULES, name)}`),
   ])
   const url = servers.addresses.prometheus
   return {
     url,
+    /** With `history`: the Unix seconds of the backfilled history's last
+     * sample (tests/src/history.rs). */
+    historyEnd: servers.addresses.history_end,
     /** Waits until `query` has a series (the first scrapes take a second). */
     async waitForSeries(query) {
       const found = await waitUntil(60_000, async () => {
