@@ -5,6 +5,7 @@
 
 mod alerts;
 mod compute_mean;
+mod judgements;
 mod nodes_cpu_usage_mean;
 mod options_before;
 mod push_run;
@@ -34,6 +35,14 @@ pub enum Command {
     NodesCpuUsageMean(nodes_cpu_usage_mean::NodesCpuUsageMeanArgs),
     #[command(after_help = alerts::HELP)]
     Alerts(alerts::AlertsArgs),
+    #[command(after_help = judgements::BASELINE_HELP)]
+    CompareToBaseline(judgements::CompareToBaselineArgs),
+    #[command(after_help = judgements::BURN_HELP)]
+    SloBurnRate(judgements::SloBurnRateArgs),
+    #[command(after_help = judgements::THRESHOLD_HELP)]
+    ThresholdOverWindow(judgements::ThresholdOverWindowArgs),
+    #[command(after_help = judgements::WAIT_HELP)]
+    WaitUntil(judgements::WaitUntilArgs),
     #[command(after_help = run::HELP)]
     Run(run::RunArgs),
     #[command(after_help = validate::HELP)]
@@ -56,6 +65,12 @@ impl Command {
                 nodes_cpu_usage_mean::run(global, args).await.map(done)
             }
             Command::Alerts(args) => alerts::run(global, args).await.map(done),
+            Command::CompareToBaseline(args) => judgements::compare_to_baseline(global, args).await,
+            Command::SloBurnRate(args) => judgements::slo_burn_rate(global, args).await,
+            Command::ThresholdOverWindow(args) => {
+                judgements::threshold_over_window(global, args).await
+            }
+            Command::WaitUntil(args) => judgements::wait_until(global, args).await,
             Command::Run(args) => run::run(global, args).await,
             Command::Validate(args) => validate::run(global, args).await.map(done),
             Command::PushRun(args) => push_run::run(global, args).await,

@@ -23,6 +23,10 @@ impl Command {
             Command::ComputeMean(args) => Some(&mut args.prometheus),
             Command::NodesCpuUsageMean(args) => Some(&mut args.prometheus),
             Command::Alerts(args) => Some(&mut args.prometheus),
+            Command::CompareToBaseline(args) => Some(&mut args.common.prometheus),
+            Command::SloBurnRate(args) => Some(&mut args.common.prometheus),
+            Command::ThresholdOverWindow(args) => Some(&mut args.common.prometheus),
+            Command::WaitUntil(args) => Some(&mut args.common.prometheus),
             Command::Run(_) | Command::Validate(_) | Command::PushRun(_) => None,
         }
     }

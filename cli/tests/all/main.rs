@@ -8,6 +8,7 @@ mod compatibility;
 mod explanations;
 mod guards;
 mod jsonpath2;
+mod judgements;
 mod junit;
 mod means;
 mod options;
