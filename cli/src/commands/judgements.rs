@@ -7,6 +7,7 @@
 
 use std::process::ExitCode;
 
+use chaosprometheus_host::explanation::{explain_judgement, LinkTarget};
 use chaosprometheus_host::probe_args::plan;
 use chaosprometheus_host::ProbeAnswer;
 use serde_json::{Map, Value};
@@ -346,5 +347,21 @@ async fn judge<const N: usize>(
         "verdict[{verdict}]: {}",
         report["explain"].as_str().unwrap_or_default()
     );
+    // The rest of what explains it, as `chaosprom run` prints it: the
+    // query, the window, the series and a link to the Prometheus UI.
+    let mut configuration = Map::new();
+    if let Some(url) = &endpoint.base_url {
+        configuration.insert("prometheus_base_url".into(), Value::String(url.clone()));
+    }
+    let links = LinkTarget::from_configuration(&configuration);
+    if let Some(explanation) = explain_judgement(func, &arguments, &report, &links) {
+        for line in explanation
+            .lines()
+            .iter()
+            .filter(|l| !l.starts_with("why:"))
+        {
+            eprintln!("  {line}");
+        }
+    }
     Ok(ExitCode::FAILURE)
 }

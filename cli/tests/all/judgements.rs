@@ -65,6 +65,17 @@ fn compare_to_baseline_exits_1_and_explains_the_degraded_series() {
         "{}",
         run.stderr
     );
+    // Then the series, the windows and a link to the Prometheus UI.
+    assert!(
+        run.stderr.contains(&format!(
+            "\n  see:    {}/graph?g0.expr=chaos_latency_seconds&",
+            prometheus.url
+        )) && run
+            .stderr
+            .contains("\n  series: chaos_latency_seconds{instance=\"b\"} "),
+        "{}",
+        run.stderr
+    );
     // a alone passes: exit 0, nothing on stderr.
     let pass = judge("chaos_latency_seconds{instance=\"a\"}", &[]);
     assert_eq!(pass.status, 0, "{}", pass.stderr);
