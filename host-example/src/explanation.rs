@@ -115,6 +115,38 @@ pub fn explain_judgement(
         .then(|| explain(func, func, arguments, report, Timestamp::now(), links))
 }
 
+/// [`explain`] for a journal's probe entry whose tolerance was not met
+/// (`tolerance_met` false, as Chaos Toolkit's journal has it), when the
+/// probe is one of ours that ran and is not a judgement (a judgement that
+/// did not pass explains itself when it answers): what the Python
+/// package's controls log after the steady-state hypothesis.
+pub fn explain_unmet_tolerance(entry: &Value, links: &LinkTarget) -> Option<Explanation> {
+    if entry.get("tolerance_met") != Some(&Value::Bool(false)) || entry["status"] != "succeeded" {
+        return None;
+    }
+    let output = &entry["output"];
+    let provider = &entry["activity"]["provider"];
+    if provider["module"] != crate::PROBES_MODULE || output.get("judgement").is_some() {
+        return None;
+    }
+    let ran_at = timestamp(entry.get("start"))
+        .or_else(|| {
+            // Chaos Toolkit's naive UTC times (`2026-12-07T10:00:00.123456`).
+            let text = entry["start"].as_str()?;
+            format!("{text}Z").parse().ok()
+        })
+        .unwrap_or_else(Timestamp::now);
+    let empty = Map::new();
+    Some(explain(
+        entry["activity"]["name"].as_str().unwrap_or_default(),
+        provider["func"].as_str().unwrap_or_default(),
+        provider["arguments"].as_object().unwrap_or(&empty),
+        output,
+        ran_at,
+        links,
+    ))
+}
+
 /// True when a probe's output is a judgement that did not pass: it is
 /// explained even without a tolerance.
 pub fn judgement_failed(output: &Value) -> bool {

@@ -115,6 +115,7 @@ fn _native(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(load_component, module)?)?;
     module.add_function(wrap_pyfunction!(probes::run_probe, module)?)?;
     module.add_function(wrap_pyfunction!(explain::explain_failure, module)?)?;
+    module.add_function(wrap_pyfunction!(explain::explain_unmet, module)?)?;
     module.add_function(wrap_pyfunction!(junit::write_junit, module)?)?;
     module.add_class::<control::ControlRun>()?;
     Ok(())

@@ -171,3 +171,28 @@ def test_chaosprom_run_and_chaos_run_report_the_same_cases_and_verdicts(toolkit,
     # A tolerance's message is built from the journal alone: the same words.
     tolerance = [c for c in ours if c[3] == "tolerance-not-met"]
     assert tolerance and tolerance == [c for c in theirs if c[3] == "tolerance-not-met"]
+
+
+def test_a_probe_whose_tolerance_is_not_met_is_logged_with_its_series_and_a_link(
+        toolkit, prometheus, pushgateway_factory, tmp_path):
+    probe = {"type": "probe", "name": "nothing-is-down",
+             "tolerance": {"type": "jsonpath", "path": "$.data.result[*].value[1]", "expect": "0"},
+             "provider": {"type": "python", "module": "chaosprometheus.probes", "func": "query",
+                          "arguments": {"query": 'up{job="prometheus"}'}}}
+    experiment = {"title": "explained", "description": "an unmet tolerance under chaos run",
+                  "configuration": {"prometheus_base_url": prometheus.url},
+                  "steady-state-hypothesis": {"title": "all down", "probes": [probe]},
+                  "method": [],
+                  "controls": [{"name": "prometheus", "provider": {
+                      "type": "python", "module": "chaosprometheus.metrics",
+                      "arguments": {"pushgateway_url": pushgateway_factory().url}}}]}
+    path = tmp_path / "explained.json"
+    path.write_text(json.dumps(experiment))
+    journal = run_experiment(toolkit, with_junit(path, tmp_path / "report.xml"))
+    assert journal["steady_states"]["before"]["probes"][0]["tolerance_met"] is False
+    output = journal["__output__"]
+    assert "chaosprometheus: probe 'nothing-is-down' did not meet its tolerance" in output, output
+    assert 'series: up{instance="' in output and '} = 1' in output, output
+    assert f"see:    {prometheus.url}/graph?g0.expr=up%7Bjob%3D%22prometheus%22%7D" in output, output
+    # Once, however many of our controls are declared.
+    assert output.count("chaosprometheus: probe 'nothing-is-down' did not meet its tolerance") == 1, output

@@ -294,3 +294,31 @@ fn only_a_judgement_that_did_not_pass_counts_as_failed() {
     );
     assert_eq!(explanation.link, None);
 }
+
+#[test]
+fn an_unmet_tolerance_in_a_journal_entry_is_explained_once() {
+    let answer = json!({"status": "success", "data": {"resultType": "vector", "result": [
+        {"metric": {"__name__": "up", "job": "api"}, "value": [1.0, "0"]}
+    ]}});
+    let mut entry = json!({
+        "activity": {"name": "api-up", "provider": {"type": "python", "module": "chaosprometheus.probes",
+            "func": "query", "arguments": {"query": "up", "when": "5 minutes ago"}}},
+        "output": answer, "status": "succeeded", "start": "2026-12-07T10:05:00.250000", "tolerance_met": false
+    });
+    let explanation = explain_unmet_tolerance(&entry, &prometheus()).unwrap();
+    assert_eq!(explanation.probe, "api-up");
+    assert_eq!(explanation.series, vec![r#"up{job="api"} = 0"#]);
+    assert_eq!(
+        explanation.span,
+        Some(Span::Instant(at("2026-12-07T10:00:00.25Z")))
+    );
+    entry["tolerance_met"] = json!(true);
+    assert_eq!(explain_unmet_tolerance(&entry, &prometheus()), None);
+    // A judgement explained itself when it answered.
+    entry["tolerance_met"] = json!(false);
+    entry["output"] = threshold_report();
+    assert_eq!(explain_unmet_tolerance(&entry, &prometheus()), None);
+    entry["output"] = json!(1);
+    entry["activity"]["provider"]["module"] = json!("other.module");
+    assert_eq!(explain_unmet_tolerance(&entry, &prometheus()), None);
+}

@@ -20,13 +20,22 @@ from chaoslib.types import Experiment, Journal
 
 from . import ProbeFailed
 from ._native import write_junit
+from ._explain import log_unmet_tolerances
 from .metrics import _json
 
-__all__ = ["after_experiment_control"]
+__all__ = ["after_hypothesis_control", "after_experiment_control"]
 
 logger = logging.getLogger("chaostoolkit")
 
 DEFAULT_PATH = "junit.xml"
+
+
+def after_hypothesis_control(state=None, configuration=None, **kwargs) -> None:
+    """
+    Log each probe of ours whose tolerance was not met with what explains it
+    (the query, the window, the series, a link to the Prometheus UI).
+    """
+    log_unmet_tolerances(state, configuration)
 
 
 def after_experiment_control(

@@ -15,6 +15,7 @@ from typing import Any, Dict, Optional
 from chaoslib.types import Activity, Configuration, Experiment, Journal, Run, Secrets
 
 from . import ProbeFailed
+from ._explain import log_unmet_tolerances
 from ._native import DEFAULT_JOB, DEFAULT_PUSHGATEWAY_URL, ControlRun
 from ._secrets import flatten
 
@@ -22,6 +23,7 @@ __all__ = [
     "configure_control",
     "before_experiment_control",
     "after_activity_control",
+    "after_hypothesis_control",
     "after_experiment_control",
     "cleanup_control",
 ]
@@ -136,6 +138,16 @@ def after_activity_control(
             f"chaosprometheus.metrics: could not record activity "
             f"'{context.get('name')}': {failure}"
         )
+
+
+def after_hypothesis_control(
+    context: Any = None, state: Any = None, configuration: Configuration = None, **kwargs
+) -> None:
+    """
+    Log each probe of ours whose tolerance was not met with what explains it:
+    the query, the window, the series and a link to the Prometheus UI.
+    """
+    log_unmet_tolerances(state, configuration)
 
 
 def after_experiment_control(
