@@ -30,6 +30,16 @@ pub fn backfilled_prometheus() -> (Prometheus, History) {
     (prometheus, history)
 }
 
+/// The series of instance `instance` in a judgement's report.
+pub fn series<'a>(report: &'a serde_json::Value, instance: &str) -> &'a serde_json::Value {
+    report["series"]
+        .as_array()
+        .expect("series")
+        .iter()
+        .find(|s| s["labels"]["instance"] == instance)
+        .unwrap_or_else(|| panic!("no series {instance} in {report}"))
+}
+
 /// When the history ends and what it holds.
 #[derive(Debug, Clone, Copy)]
 pub struct History {

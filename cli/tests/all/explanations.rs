@@ -48,30 +48,8 @@ fn run(
 
 fn params(link: &str) -> std::collections::BTreeMap<String, String> {
     let (_, query) = link.split_once('?').unwrap();
-    query
-        .split('&')
-        .map(|pair| {
-            let (key, value) = pair.split_once('=').unwrap();
-            let decode = |text: &str| {
-                let text = text.replace('+', " ");
-                let mut bytes = Vec::new();
-                let mut rest = text.as_bytes();
-                while let [first, tail @ ..] = rest {
-                    if *first == b'%' {
-                        bytes.push(
-                            u8::from_str_radix(std::str::from_utf8(&tail[..2]).unwrap(), 16)
-                                .unwrap(),
-                        );
-                        rest = &tail[2..];
-                    } else {
-                        bytes.push(*first);
-                        rest = tail;
-                    }
-                }
-                String::from_utf8(bytes).unwrap()
-            };
-            (decode(key), decode(value))
-        })
+    form_urlencoded::parse(query.as_bytes())
+        .into_owned()
         .collect()
 }
 

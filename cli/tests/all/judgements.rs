@@ -3,7 +3,7 @@
 //! history (`harness::history`): the report on stdout, the verdict as the
 //! exit status, the explanation on stderr, wrong arguments as usage errors.
 
-use harness::history::backfilled_prometheus;
+use harness::history::{backfilled_prometheus, series};
 use harness::servers::Prometheus;
 use serde_json::Value;
 
@@ -12,15 +12,6 @@ use crate::cli::{chaosprom, Run};
 fn report(run: &Run) -> Value {
     serde_json::from_str(&run.stdout)
         .unwrap_or_else(|e| panic!("not a JSON report ({e}): {} / {}", run.stdout, run.stderr))
-}
-
-fn series<'a>(report: &'a Value, instance: &str) -> &'a Value {
-    report["series"]
-        .as_array()
-        .expect("series")
-        .iter()
-        .find(|s| s["labels"]["instance"] == instance)
-        .unwrap_or_else(|| panic!("no series {instance} in {report}"))
 }
 
 #[test]

@@ -4,7 +4,7 @@
 
 use chaosprometheus_host::probe_args::plan;
 use chaosprometheus_host::{CallError, ProbeAnswer, ProbeError};
-use harness::history::backfilled_prometheus;
+use harness::history::{backfilled_prometheus, series};
 use harness::servers::Prometheus;
 use harness::{endpoint, host};
 use serde_json::{json, Value};
@@ -20,15 +20,6 @@ async fn judge(prometheus: &Prometheus, func: &str, args: Value) -> Result<Value
 
 fn mean(samples: &[f64]) -> f64 {
     samples.iter().sum::<f64>() / samples.len() as f64
-}
-
-fn series<'a>(report: &'a Value, instance: &str) -> &'a Value {
-    report["series"]
-        .as_array()
-        .expect("series")
-        .iter()
-        .find(|s| s["labels"]["instance"] == instance)
-        .unwrap_or_else(|| panic!("no series {instance} in {report}"))
 }
 
 #[tokio::test]
