@@ -4,7 +4,7 @@
 //! tries and a total time. Writes (the Pushgateway's PUT, POST, DELETE) are
 //! never retried here; the control retries its pushes itself.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use http_body_util::BodyExt;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody};
@@ -115,11 +115,24 @@ fn transient(error: &HttpError) -> bool {
     }
 }
 
-/// `Retry-After` in seconds (the form Prometheus's proxies send); an HTTP
-/// date is ignored and the backoff used.
+/// `Retry-After` in either of RFC 9110's forms: seconds (what Prometheus's
+/// proxies send) or an HTTP date, waited until (a date already past is no
+/// wait). Anything else is ignored and the backoff used.
 fn retry_after(headers: &http::HeaderMap) -> Option<Duration> {
-    let text = headers.get(http::header::RETRY_AFTER)?.to_str().ok()?;
-    text.trim().parse::<u64>().ok().map(Duration::from_secs)
+    retry_after_at(headers, SystemTime::now())
+}
+
+fn retry_after_at(headers: &http::HeaderMap, now: SystemTime) -> Option<Duration> {
+    let text = headers
+        .get(http::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(seconds) = text.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let date = httpdate::parse_http_date(text).ok()?;
+    Some(date.duration_since(now).unwrap_or_default())
 }
 
 /// The most of a retryable answer's body read to see whether it is a
@@ -190,14 +203,27 @@ mod tests {
     }
 
     #[test]
-    fn retry_after_in_seconds_only() {
-        let mut headers = http::HeaderMap::new();
-        headers.insert(http::header::RETRY_AFTER, "3".parse().unwrap());
-        assert_eq!(retry_after(&headers), Some(Duration::from_secs(3)));
-        headers.insert(
-            http::header::RETRY_AFTER,
-            "Wed, 21 Oct 2015 07:28:00 GMT".parse().unwrap(),
+    fn retry_after_in_seconds_or_as_an_http_date() {
+        let at = |text: &str, now| {
+            let mut headers = http::HeaderMap::new();
+            headers.insert(http::header::RETRY_AFTER, text.parse().unwrap());
+            retry_after_at(&headers, now)
+        };
+        let now = httpdate::parse_http_date("Wed, 21 Oct 2015 07:28:00 GMT").unwrap();
+        assert_eq!(at("3", now), Some(Duration::from_secs(3)));
+        // All three of RFC 9110's date formats.
+        for later in [
+            "Wed, 21 Oct 2015 07:28:05 GMT",
+            "Wednesday, 21-Oct-15 07:28:05 GMT",
+            "Wed Oct 21 07:28:05 2015",
+        ] {
+            assert_eq!(at(later, now), Some(Duration::from_secs(5)), "{later}");
+        }
+        assert_eq!(
+            at("Wed, 21 Oct 2015 07:27:00 GMT", now),
+            Some(Duration::ZERO)
         );
-        assert_eq!(retry_after(&headers), None);
+        assert_eq!(at("soon", now), None);
+        assert_eq!(at("-1", now), None);
     }
 }

@@ -99,6 +99,29 @@ async fn a_429_waits_out_retry_after() {
 }
 
 #[tokio::test]
+async fn a_503_waits_until_a_retry_after_date() {
+    // Two seconds on, whole seconds as an HTTP date has them: the retry may
+    // not come before that second begins.
+    let until = std::time::SystemTime::now() + Duration::from_secs(2);
+    let date = httpdate::fmt_http_date(until);
+    let not_before = httpdate::parse_http_date(&date).unwrap();
+    let unavailable = format!(
+        "HTTP/1.1 503 Service Unavailable\r\nRetry-After: {date}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    );
+    let server = failing_then_good(vec![unavailable.into_bytes()]);
+    let answer = host(&server.url, tries(3))
+        .query(&harness::endpoint(&server.url), &instant("up"))
+        .await;
+    assert_eq!(answer.unwrap(), GOOD_ANSWER);
+    assert_eq!(server.received().len(), 2);
+    // The backoff alone would have retried after at most 50 ms.
+    assert!(
+        std::time::SystemTime::now() >= not_before,
+        "retried before the Retry-After date {date}"
+    );
+}
+
+#[tokio::test]
 async fn a_400_is_tried_once() {
     let server = FakeServer::answering(
         400,
