@@ -5,8 +5,9 @@
 //!
 //! The arguments are upstream's `configure_control` ones (`pushgateway_url`,
 //! `job`, `grouping_key`, `trace_id`, `experiment_ref`) and ours
-//! (`keep_runs`, `activity_metrics`, and `strict`, which only `chaosprom
-//! run` acts on). A grouping key's values are written as Python's `str()`
+//! (`keep_runs`, `activity_metrics`, `verify_tls`, which the host's TLS
+//! policy for the Pushgateway takes as the probes' does, and `strict`, which
+//! only `chaosprom run` acts on). A grouping key's values are written as Python's `str()`
 //! writes them, as `prometheus_client`'s `push_to_gateway` does upstream.
 
 use serde_json::{Map, Value};
@@ -19,7 +20,7 @@ use crate::ControlSettings;
 pub const CONTROL_MODULE: &str = "chaosprometheus.metrics";
 
 /// Every argument the control takes.
-pub const CONTROL_ARGUMENTS: [&str; 8] = [
+pub const CONTROL_ARGUMENTS: [&str; 9] = [
     "pushgateway_url",
     "job",
     "grouping_key",
@@ -28,6 +29,7 @@ pub const CONTROL_ARGUMENTS: [&str; 8] = [
     "keep_runs",
     "activity_metrics",
     "strict",
+    "verify_tls",
 ];
 
 /// What is wrong with the control's arguments.
@@ -46,11 +48,23 @@ pub enum ControlArgumentError {
     Text(#[from] ArgumentError),
 }
 
-/// The control's settings from its arguments, and whether a failed push
-/// fails the run (`strict`).
+/// The control's arguments, read.
+#[derive(Debug, Clone, Default)]
+pub struct ControlArguments {
+    /// What the component takes.
+    pub settings: ControlSettings,
+    /// A failed push fails the run.
+    pub strict: bool,
+    /// Verify the Pushgateway's certificate (`verify_tls`, true unless
+    /// false), as a probe's `verify_tls` does Prometheus's.
+    pub verify_tls: bool,
+}
+
+/// The control's settings from its arguments, and what the host does
+/// around them.
 pub fn control_settings(
     args: &Map<String, Value>,
-) -> Result<(ControlSettings, bool), ControlArgumentError> {
+) -> Result<ControlArguments, ControlArgumentError> {
     if let Some(name) = args
         .keys()
         .find(|name| !CONTROL_ARGUMENTS.contains(&name.as_str()))
@@ -75,7 +89,17 @@ pub fn control_settings(
         activity_metrics: flag("activity_metrics")?,
         ..ControlSettings::default()
     };
-    Ok((settings, flag("strict")?))
+    let verify_tls = crate::probe_args::verify_tls(args.get("verify_tls")).map_err(|_| {
+        ControlArgumentError::NotFlag {
+            name: "verify_tls",
+            value: args["verify_tls"].clone(),
+        }
+    })?;
+    Ok(ControlArguments {
+        settings,
+        strict: flag("strict")?,
+        verify_tls,
+    })
 }
 
 /// A grouping key: none (the default key applies; upstream takes
@@ -108,7 +132,11 @@ mod tests {
 
     #[test]
     fn the_arguments_become_the_settings() {
-        let (settings, strict) = control_settings(&args(json!({
+        let ControlArguments {
+            settings,
+            strict,
+            verify_tls,
+        } = control_settings(&args(json!({
             "pushgateway_url": "http://g:9091",
             "job": "nightly",
             "grouping_key": {"team": "a/b"},
@@ -116,6 +144,9 @@ mod tests {
             "strict": true
         })))
         .unwrap();
+        assert!(verify_tls, "verified unless told otherwise");
+        let off = control_settings(&args(json!({"verify_tls": false}))).unwrap();
+        assert!(!off.verify_tls);
         assert_eq!(settings.pushgateway_url.as_deref(), Some("http://g:9091"));
         assert_eq!(settings.job.as_deref(), Some("nightly"));
         assert_eq!(
@@ -157,6 +188,14 @@ mod tests {
         ));
         let key = control_settings(&args(json!({"grouping_key": ["a"]}))).unwrap_err();
         assert!(matches!(key, ControlArgumentError::GroupingKey(_)));
+        let verify = control_settings(&args(json!({"verify_tls": "no"}))).unwrap_err();
+        assert!(matches!(
+            verify,
+            ControlArgumentError::NotFlag {
+                name: "verify_tls",
+                ..
+            }
+        ));
         let job = control_settings(&args(json!({"job": {"a": 1}}))).unwrap_err();
         assert!(matches!(job, ControlArgumentError::Text(_)));
     }

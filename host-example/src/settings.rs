@@ -230,13 +230,15 @@ pub fn prometheus_policy(
 
 /// Allows a control's Pushgateway at `url` with the credentials of the
 /// `pushgateway_*` secrets and the TLS of `prometheus_pushgateway_ca_bundle`
-/// and `pushgateway_client_cert`/`_key`. When the Pushgateway is the
+/// and `pushgateway_client_cert`/`_key`; `verify: false` (the control's
+/// `verify_tls`) turns verification off. When the Pushgateway is the
 /// `prometheus` authority, that authority's TLS is left as it is.
 pub fn allow_pushgateway(
     policy: &mut OutboundPolicy,
     url: &str,
     (configuration, secrets): (&Map<String, Value>, &Map<String, Value>),
     prometheus: Option<&Authority>,
+    verify: bool,
 ) -> Result<Authority, SettingError> {
     let gateway = policy
         .allow_endpoint(url, credentials(secrets, "pushgateway")?)
@@ -246,7 +248,7 @@ pub fn allow_pushgateway(
         })?;
     if prometheus != Some(&gateway) {
         let names = ("prometheus_pushgateway", "pushgateway");
-        apply_tls(policy, &gateway, (configuration, secrets), names, true)?;
+        apply_tls(policy, &gateway, (configuration, secrets), names, verify)?;
     }
     Ok(gateway)
 }

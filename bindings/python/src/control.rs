@@ -52,8 +52,8 @@ impl ControlRun {
         secrets: Option<String>,
     ) -> PyResult<ControlRun> {
         let arguments = object(py, "the control's arguments", arguments.as_deref())?;
-        let (mut settings, _strict) =
-            control_settings(&arguments).map_err(|e| invalid(py, &e.to_string()))?;
+        let read = control_settings(&arguments).map_err(|e| invalid(py, &e.to_string()))?;
+        let mut settings = read.settings;
         let both = (
             &object(py, "the configuration", configuration.as_deref())?,
             &object(py, "the secrets", secrets.as_deref())?,
@@ -61,7 +61,7 @@ impl ControlRun {
         let url = rules::control::pushgateway_url(settings.pushgateway_url.clone(), both.0)
             .map_err(|e| invalid(py, &e.to_string()))?;
         let mut policy = OutboundPolicy::default();
-        allow_pushgateway(&mut policy, &url, both, None)
+        allow_pushgateway(&mut policy, &url, both, None, read.verify_tls)
             .map_err(|e| invalid(py, &e.to_string()))?;
         let host = py.detach(component)?.host(policy, CallLimits::default());
         settings.experiment = experiment;

@@ -15,6 +15,7 @@ mod options;
 mod probe_arguments;
 mod promql_lint;
 mod push_run;
+mod pushgateway_tls;
 mod release;
 mod replay;
 mod run;

@@ -18,7 +18,7 @@ fn serving(web_config: WebConfig) -> Prometheus {
     })
 }
 
-fn write(dir: &Path, name: &str, text: &str) -> String {
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> String {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path.display().to_string()
@@ -147,7 +147,7 @@ fn experiment(prometheus: &Prometheus, configuration: Value, arguments: Value) -
 }
 
 /// `chaosprom run` of `experiment`: the exit status, the journal, stderr.
-fn run_experiment(experiment: &Value, env: &[(&str, &str)]) -> (i32, Value, String) {
+pub(crate) fn run_experiment(experiment: &Value, env: &[(&str, &str)]) -> (i32, Value, String) {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), "experiment.json", &experiment.to_string());
     let journal = dir.path().join("journal.json");

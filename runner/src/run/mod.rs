@@ -84,7 +84,10 @@ impl Runner {
                     .get("arguments")
                     .and_then(Value::as_object)
                     .unwrap_or(&empty);
-                prometheus::control_settings(args)
+                prometheus::control_settings(args).map(|read| {
+                    let pair = (read.settings, read.strict);
+                    (pair, read.verify_tls)
+                })
             })
             .transpose()
             .map_err(invalid)?;
@@ -117,7 +120,7 @@ impl Runner {
         .map_err(invalid)?;
         host_settings::apply_retries(&mut policy, &authority, &settings.configuration)
             .map_err(invalid)?;
-        if let Some((control, _)) = &control_spec {
+        if let Some(((control, _), verify_tls)) = &control_spec {
             let url = chaosprometheus::control::pushgateway_url(
                 control.pushgateway_url.clone(),
                 &settings.configuration,
@@ -127,8 +130,14 @@ impl Runner {
             let scopes: Vec<String> = settings.secrets.keys().cloned().collect();
             let secrets = settings.lookup(&scopes);
             let both = (&settings.configuration, &secrets);
-            host_settings::allow_pushgateway(&mut policy, &url, both, Some(&authority))
-                .map_err(invalid)?;
+            host_settings::allow_pushgateway(
+                &mut policy,
+                &url,
+                both,
+                Some(&authority),
+                *verify_tls,
+            )
+            .map_err(invalid)?;
         }
         let mut host = options.runtime.host(policy, options.limits);
         if let Some(recording) = &options.recording {
@@ -160,7 +169,7 @@ impl Runner {
             guards,
             model,
             tripped: RefCell::new(None),
-            control_spec,
+            control_spec: control_spec.map(|(spec, _)| spec),
             control: tokio::sync::Mutex::new(None),
             printer: Printer::new(options.verbose),
             warnings: RefCell::new(Vec::new()),

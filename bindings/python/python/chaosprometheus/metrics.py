@@ -44,6 +44,7 @@ def configure_control(
     experiment_ref: str = None,
     keep_runs: bool = False,
     activity_metrics: bool = False,
+    verify_tls: bool = True,
     configuration: Configuration = None,
     secrets: Secrets = None,
     **kwargs,
@@ -59,6 +60,10 @@ def configure_control(
     Pushgateway; `keep_runs=True` adds the trace id to it, so each run keeps
     its own group. The trace id defaults to a new random one per run.
     `activity_metrics=True` also pushes each activity's duration and status.
+    `verify_tls=False` accepts any certificate from an https Pushgateway, as
+    the probes' `verify_tls` does; its CA is the configuration's
+    `prometheus_pushgateway_ca_bundle`, a client certificate the secrets'
+    `pushgateway_client_cert` and `pushgateway_client_key`.
     Left at their defaults, `pushgateway_url` and `job` come from the
     configuration's `prometheus_pushgateway_url` and
     `prometheus_pushgateway_job` when it has them.
@@ -86,6 +91,7 @@ def configure_control(
             experiment_ref=reference,
             keep_runs=keep_runs,
             activity_metrics=activity_metrics,
+            verify_tls=verify_tls,
         ).items()
         if name not in unknown and value is not None
     }
