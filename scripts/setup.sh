@@ -6,7 +6,7 @@
 #     binaryen (its wasm-opt shrinks the component);
 #   scripts/setup.sh [all]  what scripts/test.sh needs: those, the Debian
 #     packages of the other real servers the tests start (promtool,
-#     victoria-metrics, prometheus-node-exporter; the tests start their own
+#     victoria-metrics, prometheus-node-exporter, tinyproxy; the tests start their own
 #     on ephemeral ports, so a service a package starts is not in the way)
 #     and python3, cargo-fuzz, cargo-hakari, and the environments described below: the
 #     Python Chaos Toolkit with chaostoolkit-prometheus in
@@ -44,6 +44,8 @@ if [ "$mode" = all ]; then
   command -v promtool >/dev/null 2>&1 || missing+=(prometheus)
   command -v victoria-metrics >/dev/null 2>&1 || missing+=(victoria-metrics)
   command -v prometheus-node-exporter >/dev/null 2>&1 || missing+=(prometheus-node-exporter)
+  # A real HTTP proxy (plain and CONNECT) for the proxy tests.
+  [ -x /usr/bin/tinyproxy ] || command -v tinyproxy >/dev/null 2>&1 || missing+=(tinyproxy)
   command -v python3 >/dev/null 2>&1 || missing+=(python3 python3-venv)
 fi
 if [ ${#missing[@]} -gt 0 ]; then

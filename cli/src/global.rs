@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use chaosprometheus_host::{
     cache, Authority, CallLimits, ClientIdentity, ComponentSource, Credential, HostAuth,
-    OutboundPolicy, ProbeHost, Runtime, TlsOptions,
+    OutboundPolicy, ProbeHost, ProxyUrl, Runtime, TlsOptions,
 };
 use clap::Args;
 
@@ -70,6 +70,14 @@ pub struct GlobalOptions {
     #[arg(long, global = true)]
     pub insecure: bool,
 
+    /// Send every request through this HTTP proxy
+    /// (http://[user:password@]host:port; https goes through it with
+    /// CONNECT). Without it, HTTP_PROXY, HTTPS_PROXY, ALL_PROXY and NO_PROXY
+    /// are honoured as Python's requests honours them. The allow-list
+    /// applies to the target, not to the proxy
+    #[arg(long, global = true, value_name = "URL")]
+    pub proxy: Option<String>,
+
     /// The runtime, once loaded: every host of the process runs on it.
     #[arg(skip)]
     runtime: OnceCell<Runtime>,
@@ -124,7 +132,12 @@ impl GlobalOptions {
     /// A policy that allows nothing yet, with the TLS (`--cacert`,
     /// `--cert`/`--key`, `--insecure`) of every authority it will allow.
     pub fn transport_policy(&self) -> Result<OutboundPolicy, Failure> {
-        let mut policy = OutboundPolicy::default();
+        let mut policy = OutboundPolicy::from_environment();
+        if let Some(proxy) = &self.proxy {
+            let proxy =
+                ProxyUrl::parse(proxy).map_err(|e| Failure::Usage(format!("--proxy: {e}")))?;
+            policy.proxies.every = Some(proxy);
+        }
         if let Some(tls) = self.tls_options()? {
             tracing::debug!(tls = %tls.describe(), "TLS for every authority");
             policy

@@ -145,7 +145,20 @@ async fn deliver(
     // The lookup happens only now, after the allow-list check, and
     // counts against the connect timeout.
     let connect_timeout = options.connect_timeout.unwrap_or(policy.ceilings.connect);
-    let (addresses, left) = resolve(&authority, connect_timeout).await?;
+    let proxy = policy
+        .proxies
+        .for_request(&authority, request.uri())
+        .map_err(|error| {
+            report.lock().expect("not poisoned").proxy_failure = Some(error.to_string());
+            HttpError::InternalError(Some(error.to_string()))
+        })?;
+    if let Some(proxy) = &proxy {
+        tracing::debug!(%proxy, "through the proxy");
+        report.lock().expect("not poisoned").proxy = Some(proxy.to_string());
+    }
+    // Through a proxy, the proxy resolves the target's name.
+    let connect_to = proxy.as_ref().map_or(&authority, |p| &p.authority);
+    let (addresses, left) = resolve(connect_to, connect_timeout).await?;
     options.connect_timeout = Some(left);
     let tls = (authority.scheme == "https").then(|| policy.tls_client_for(&authority).config);
     let retry = policy.retry_for(&authority);
@@ -153,6 +166,7 @@ async fn deliver(
         authority,
         addresses,
         tls,
+        proxy,
     };
     let (response, io) = send::send(request, &destination, options, retry, report)
         .await

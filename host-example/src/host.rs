@@ -485,6 +485,13 @@ pub(crate) fn explain(error: CallError, store: &Store<CallState>) -> CallError {
             t.message = format!("TLS with {url} failed: {why}");
         }
     }
+    if let ProbeError::Transport(t) = &mut probe {
+        match (&report.proxy_failure, &report.proxy) {
+            (Some(why), _) => t.message = format!("{}: {why}", t.message),
+            (None, Some(proxy)) => t.message.push_str(&format!(" (through the proxy {proxy})")),
+            (None, None) => {}
+        }
+    }
     if let Some((tries, spent)) = report.gave_up {
         let message = match &mut probe {
             ProbeError::Transport(t) => Some(&mut t.message),

@@ -34,6 +34,7 @@ mod policy;
 pub mod precompiled;
 pub mod probe_args;
 mod probe_call;
+pub mod proxy;
 pub mod recording;
 mod retry;
 mod send;
@@ -60,10 +61,11 @@ pub use judgement_args::{JudgementCall, Wait};
 pub use limits::{CallLimits, DEFAULT_DEADLINE, DEFAULT_FUEL, DEFAULT_MEMORY_BYTES};
 pub use policy::{
     Authority, AuthorityError, Credential, CredentialError, HostAuth, Injection, OutboundPolicy,
-    PolicyHooks, TimeoutCeilings,
+    PolicyHooks, Proxies, TimeoutCeilings,
 };
 pub use probe_args::{ArgumentError, ProbeCall, PROBES_MODULE};
 pub use probe_call::ProbeAnswer;
+pub use proxy::{EnvironmentProxies, ProxyError, ProxyUrl};
 pub use recording::{Manifest, Recording, RecordingError};
 pub use retry::RetryPolicy;
 pub use settings::SettingError;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use wasmtime_wasi_http::RequestOptions;
 
+use crate::proxy::{EnvironmentProxies, ProxyError, ProxyUrl};
 use crate::retry::RetryPolicy;
 use crate::tls::{TlsClient, TlsError, TlsOptions};
 
@@ -231,9 +232,85 @@ pub struct OutboundPolicy {
     /// Retries of reads for authorities without settings of their own.
     pub retry: RetryPolicy,
     retries: Vec<(Authority, RetryPolicy)>,
+    /// The HTTP proxies requests go through: none unless set.
+    pub proxies: Proxies,
+}
+
+/// Where the host finds the proxy of a request: a proxy set for its
+/// authority, else one set for every authority, else (when trusted) the
+/// environment as the Python extension's `requests` reads it. The
+/// allow-list applies to the request's target, never to the proxy.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Proxies {
+    per_authority: Vec<(Authority, ProxyUrl)>,
+    /// `--proxy`: every request.
+    pub every: Option<ProxyUrl>,
+    /// `HTTP_PROXY` and the rest, read when the policy was made.
+    pub environment: Option<EnvironmentProxies>,
+}
+
+impl Proxies {
+    /// The environment's proxies, read now (what every front end starts from).
+    pub fn from_environment() -> Proxies {
+        Proxies {
+            environment: Some(EnvironmentProxies::from_env()),
+            ..Proxies::default()
+        }
+    }
+
+    /// Sends every request for `authority` through `proxy`.
+    pub fn set(&mut self, authority: Authority, proxy: ProxyUrl) {
+        self.per_authority.retain(|(a, _)| *a != authority);
+        self.per_authority.push((authority, proxy));
+    }
+
+    /// The proxy a request for `uri` goes through, if any.
+    pub fn for_request(
+        &self,
+        authority: &Authority,
+        uri: &http::Uri,
+    ) -> Result<Option<ProxyUrl>, ProxyError> {
+        if let Some((_, proxy)) = self.per_authority.iter().find(|(a, _)| a == authority) {
+            return Ok(Some(proxy.clone()));
+        }
+        if let Some(proxy) = &self.every {
+            return Ok(Some(proxy.clone()));
+        }
+        let Some(environment) = &self.environment else {
+            return Ok(None);
+        };
+        environment
+            .select(uri)
+            .map(|text| ProxyUrl::parse(&text))
+            .transpose()
+    }
+
+    /// The passwords of every proxy URL, set or in the environment.
+    fn passwords(&self) -> Vec<String> {
+        let set = self.per_authority.iter().map(|(_, p)| p.clone());
+        let environment = self
+            .environment
+            .iter()
+            .flat_map(EnvironmentProxies::proxy_urls)
+            .filter_map(|text| ProxyUrl::parse(&text).ok());
+        set.chain(self.every.clone())
+            .chain(environment)
+            .filter_map(|proxy| proxy.password().map(str::to_string))
+            .collect()
+    }
 }
 
 impl OutboundPolicy {
+    /// A policy that allows nothing yet and sends requests through the
+    /// proxies this process's environment names: where every front end
+    /// starts.
+    pub fn from_environment() -> OutboundPolicy {
+        OutboundPolicy {
+            proxies: Proxies::from_environment(),
+            ..OutboundPolicy::default()
+        }
+    }
+
     pub fn allow(&mut self, authority: Authority) {
         if !self.allowed.contains(&authority) {
             self.allowed.push(authority);
@@ -292,6 +369,7 @@ impl OutboundPolicy {
             }
             secrets.extend(injection.headers.iter().map(|(_, value)| value.clone()));
         }
+        secrets.extend(self.proxies.passwords());
         secrets.retain(|s| s.len() >= 4);
         secrets
     }

@@ -19,7 +19,10 @@ use tokio::net::TcpStream;
 use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody};
 
+use hyper_util::client::legacy::connect::proxy::Tunnel;
+
 use crate::policy::Authority;
+use crate::proxy::ProxyUrl;
 use crate::retry::{self, RetryPolicy, Verdict};
 use crate::tls;
 
@@ -34,17 +37,27 @@ pub(crate) struct SendReport {
     pub(crate) gave_up: Option<(u32, Duration)>,
     /// On replay: the request (`GET <url>`) the recording does not hold.
     pub(crate) not_recorded: Option<String>,
+    /// The proxy the last request went through.
+    pub(crate) proxy: Option<String>,
+    /// Why the proxy would not carry it (a CONNECT refused, a bad proxy
+    /// setting).
+    pub(crate) proxy_failure: Option<String>,
 }
 
 pub(crate) type IoFuture = Box<dyn Future<Output = Result<(), HttpError>> + Send>;
 pub(crate) type Sent = (http::Response<WasiBody>, IoFuture);
 
-/// Where to send: the allowed authority, its addresses, its TLS client.
+/// Where to send: the allowed authority, the addresses to connect to (its
+/// own, or its proxy's), its TLS client.
 pub(crate) struct Destination {
     pub(crate) authority: Authority,
     pub(crate) addresses: Vec<SocketAddr>,
     /// `Some` for https.
     pub(crate) tls: Option<Arc<ClientConfig>>,
+    /// The HTTP proxy in between: an http request goes to it whole (its
+    /// absolute URL on the request line), an https one through a CONNECT
+    /// tunnel, TLS end to end with the target.
+    pub(crate) proxy: Option<ProxyUrl>,
 }
 
 /// Sends `request`, retrying it under `retry` when it is a read (GET or
@@ -139,6 +152,13 @@ async fn send_once(
         Ok(stream) => stream.map_err(HttpError::Connect)?,
         Err(_) => return Err(HttpError::ConnectionTimeout),
     };
+    let stream = match (&destination.proxy, &destination.tls) {
+        (Some(proxy), Some(_)) => {
+            let left = connect_timeout.saturating_sub(started.elapsed());
+            tunnel(stream, &destination.authority, proxy, left, report).await?
+        }
+        _ => stream,
+    };
     let tls_failed = |(code, why): (HttpError, String)| {
         tracing::debug!(%url, %why, "TLS failed");
         report.lock().expect("not poisoned").tls_failure = Some((url.to_string(), why));
@@ -171,16 +191,34 @@ async fn send_once(
     .await
     .map_err(|_| HttpError::ConnectionTimeout)??;
 
-    // Only the path goes on the request line (no proxy).
-    let path = request
-        .uri()
-        .path_and_query()
-        .map_or("/", |p| p.as_str())
-        .to_string();
-    *request.uri_mut() = http::Uri::builder()
-        .path_and_query(path)
-        .build()
-        .map_err(|e| HttpError::InternalError(Some(e.to_string())))?;
+    match (&destination.proxy, &destination.tls) {
+        // A plain request to a proxy names the whole URL.
+        (Some(proxy), None) => {
+            if let Some(value) = proxy.authorization() {
+                let mut value = http::HeaderValue::from_str(&value).map_err(|_| {
+                    HttpError::InternalError(Some(
+                        "the proxy's credentials are not a header".into(),
+                    ))
+                })?;
+                value.set_sensitive(true);
+                request
+                    .headers_mut()
+                    .insert(http::header::PROXY_AUTHORIZATION, value);
+            }
+        }
+        // Else only the path goes on the request line.
+        _ => {
+            let path = request
+                .uri()
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_string();
+            *request.uri_mut() = http::Uri::builder()
+                .path_and_query(path)
+                .build()
+                .map_err(|e| HttpError::InternalError(Some(e.to_string())))?;
+        }
+    }
 
     // A server that wants a client certificate says so after a TLS 1.3
     // handshake, when the request is read: its alert shows up here.
@@ -230,6 +268,70 @@ async fn send_once(
         response.map(BodyExt::boxed_unsync),
         Box::new(io) as IoFuture,
     ))
+}
+
+/// Asks `proxy`, on the connection `stream` made to it, for a tunnel to
+/// `target` (CONNECT, with the proxy's credentials); the stream then leads
+/// to the target.
+async fn tunnel(
+    stream: TcpStream,
+    target: &Authority,
+    proxy: &ProxyUrl,
+    budget: Duration,
+    report: &Mutex<SendReport>,
+) -> Result<TcpStream, HttpError> {
+    use tower_service::Service as _;
+    let internal = |e: &dyn std::fmt::Display| HttpError::InternalError(Some(e.to_string()));
+    let proxy_uri: http::Uri = proxy.to_string().parse().map_err(|e| internal(&e))?;
+    let mut tunnel = Tunnel::new(proxy_uri, Connected(Some(stream)));
+    if let Some(value) = proxy.authorization() {
+        let mut value = http::HeaderValue::from_str(&value).map_err(|e| internal(&e))?;
+        value.set_sensitive(true);
+        tunnel = tunnel.with_auth(value);
+    }
+    let target_uri: http::Uri = format!("https://{}:{}", target.host, target.port)
+        .parse()
+        .map_err(|e| internal(&e))?;
+    poll_fn(|cx| tunnel.poll_ready(cx))
+        .await
+        .map_err(|e| internal(&e))?;
+    match tokio::time::timeout(budget, tunnel.call(target_uri)).await {
+        Err(_) => Err(HttpError::ConnectionTimeout),
+        Ok(Ok(io)) => Ok(io.into_inner()),
+        Ok(Err(error)) => {
+            let text = error.to_string();
+            let hint = if text.contains("authorization required") {
+                " (407): give its credentials in the proxy URL, http://user:password@host:port"
+            } else {
+                ""
+            };
+            let why = format!(
+                "the proxy {proxy} would not open a tunnel to {}:{}: {text}{hint}",
+                target.host, target.port
+            );
+            tracing::debug!(%why, "CONNECT failed");
+            report.lock().expect("not poisoned").proxy_failure = Some(why);
+            Err(HttpError::ConnectionRefused)
+        }
+    }
+}
+
+/// The one connection already made to the proxy, as the tunnel's connector.
+struct Connected(Option<TcpStream>);
+
+impl tower_service::Service<http::Uri> for Connected {
+    type Response = hyper_util::rt::TokioIo<TcpStream>;
+    type Error = std::io::Error;
+    type Future = std::future::Ready<Result<Self::Response, Self::Error>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, _: http::Uri) -> Self::Future {
+        let stream = self.0.take().map(hyper_util::rt::TokioIo::new);
+        std::future::ready(stream.ok_or_else(|| std::io::Error::other("one connection only")))
+    }
 }
 
 trait Stream: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Sync + Unpin + 'static {}

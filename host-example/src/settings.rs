@@ -12,7 +12,9 @@
 //! configuration and `<prefix>_client_cert` / `<prefix>_client_key` in the
 //! secrets, each a PEM text or the path of a PEM file (an empty value is
 //! none); `prometheus_retries` and `prometheus_retry_budget` in the
-//! configuration.
+//! configuration; `<prefix>_proxy` in the configuration, an HTTP proxy for
+//! that endpoint (the environment's `HTTP_PROXY` and the rest otherwise,
+//! [`crate::proxy`]).
 
 use std::time::Duration;
 
@@ -56,6 +58,11 @@ pub enum SettingError {
     Tls {
         authority: Authority,
         source: Box<TlsError>,
+    },
+    #[error("{key}: {source}")]
+    Proxy {
+        key: String,
+        source: crate::ProxyError,
     },
     #[error("prometheus_retries {0}")]
     Retries(#[from] AttemptsError),
@@ -158,6 +165,27 @@ fn set_tls(
         })
 }
 
+/// `<prefix>_proxy` from the configuration: every request for `authority`
+/// goes through it.
+pub fn apply_proxy(
+    policy: &mut OutboundPolicy,
+    authority: &Authority,
+    configuration: &Map<String, Value>,
+    prefix: &str,
+) -> Result<(), SettingError> {
+    let key = format!("{prefix}_proxy");
+    if let Some(text) = configuration
+        .get(&key)
+        .and_then(Value::as_str)
+        .filter(|s| !s.trim().is_empty())
+    {
+        let proxy =
+            crate::ProxyUrl::parse(text).map_err(|source| SettingError::Proxy { key, source })?;
+        policy.proxies.set(authority.clone(), proxy);
+    }
+    Ok(())
+}
+
 /// A number of tries out of bounds.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("must be a whole number of tries from 1 to {MAX_ATTEMPTS}, not {0}")]
@@ -210,7 +238,7 @@ pub fn prometheus_policy(
     verify_tls: bool,
 ) -> Result<(String, OutboundPolicy), SettingError> {
     let base_url = prometheus_base_url(configuration)?;
-    let mut policy = OutboundPolicy::default();
+    let mut policy = OutboundPolicy::from_environment();
     let authority = policy
         .allow_endpoint(&base_url, credentials(secrets, "prometheus")?)
         .map_err(|source| SettingError::Url {
@@ -225,6 +253,7 @@ pub fn prometheus_policy(
         verify_tls,
     )?;
     apply_retries(&mut policy, &authority, configuration)?;
+    apply_proxy(&mut policy, &authority, configuration, "prometheus")?;
     Ok((base_url, policy))
 }
 
@@ -249,6 +278,7 @@ pub fn allow_pushgateway(
     if prometheus != Some(&gateway) {
         let names = ("prometheus_pushgateway", "pushgateway");
         apply_tls(policy, &gateway, (configuration, secrets), names, verify)?;
+        apply_proxy(policy, &gateway, configuration, "pushgateway")?;
     }
     Ok(gateway)
 }

@@ -69,7 +69,7 @@ pub fn policy_for(
     allow_hosts: &[String],
     url_option: &str,
 ) -> napi::Result<OutboundPolicy> {
-    let mut policy = OutboundPolicy::default();
+    let mut policy = OutboundPolicy::from_environment();
     policy
         .allow_endpoint(url, auth)
         .map_err(|e| invalid(&format!("{url_option}: {e}")))?;

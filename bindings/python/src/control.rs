@@ -60,7 +60,7 @@ impl ControlRun {
         );
         let url = rules::control::pushgateway_url(settings.pushgateway_url.clone(), both.0)
             .map_err(|e| invalid(py, &e.to_string()))?;
-        let mut policy = OutboundPolicy::default();
+        let mut policy = OutboundPolicy::from_environment();
         allow_pushgateway(&mut policy, &url, both, None, read.verify_tls)
             .map_err(|e| invalid(py, &e.to_string()))?;
         let host = py.detach(component)?.host(policy, CallLimits::default());

@@ -17,6 +17,7 @@ mod numbers;
 mod oversize;
 mod precompiled;
 mod probes;
+mod proxies;
 mod recording;
 mod redirects;
 mod retries;

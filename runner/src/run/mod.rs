@@ -120,6 +120,13 @@ impl Runner {
         .map_err(invalid)?;
         host_settings::apply_retries(&mut policy, &authority, &settings.configuration)
             .map_err(invalid)?;
+        host_settings::apply_proxy(
+            &mut policy,
+            &authority,
+            &settings.configuration,
+            "prometheus",
+        )
+        .map_err(invalid)?;
         if let Some(((control, _), verify_tls)) = &control_spec {
             let url = chaosprometheus::control::pushgateway_url(
                 control.pushgateway_url.clone(),
