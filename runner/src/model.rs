@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::tolerance::{Tolerance, ToleranceError};
+use crate::tolerance::Tolerance;
 use crate::validate;
 
 /// Why the phases cannot be typed: a shape validation let through, or a
@@ -20,11 +20,6 @@ pub(crate) enum ModelError {
     Shape {
         label: String,
         source: serde_json::Error,
-    },
-    #[error("the tolerance of '{label}': {source}")]
-    Tolerance {
-        label: String,
-        source: ToleranceError,
     },
     #[error("could not find referenced activity '{0}'")]
     UnknownRef(String),
@@ -156,15 +151,7 @@ impl Activity {
             provider: fields.provider,
             pauses: fields.pauses,
             background: fields.background,
-            tolerance: fields
-                .tolerance
-                .as_ref()
-                .map(Tolerance::parse)
-                .transpose()
-                .map_err(|source| ModelError::Tolerance {
-                    label: label.to_string(),
-                    source,
-                })?,
+            tolerance: fields.tolerance.as_ref().map(Tolerance::parse),
             raw: raw.clone(),
         })
     }

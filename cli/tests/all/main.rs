@@ -21,3 +21,4 @@ mod replay;
 mod run;
 mod run_faults;
 mod tls;
+mod tolerances;

@@ -471,7 +471,7 @@ fn py_number(value: &Value) -> Option<Number> {
 
 /// Python's exact ordering of ints and floats; `None` for NaN or a
 /// non-number.
-fn py_number_cmp(a: &Value, b: &Value) -> Option<Ordering> {
+pub fn py_number_cmp(a: &Value, b: &Value) -> Option<Ordering> {
     fn int_float(i: i128, f: f64) -> Option<Ordering> {
         if f.is_nan() {
             return None;

@@ -31,7 +31,7 @@ use std::fmt;
 
 use serde_json::Value;
 
-pub use eval::{py_eq, EvalError};
+pub use eval::{py_eq, py_number_cmp, EvalError};
 
 /// How deep brackets, braces and parentheses may nest in a path.
 pub const MAX_NESTING: usize = 64;

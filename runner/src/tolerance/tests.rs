@@ -465,7 +465,7 @@ fn validation() {
     assert!(validate(&json!({"type": "jsonpath", "path": "$$$["})).is_err());
     let unsupported = validate(&json!({"type": "median"})).unwrap_err();
     assert!(
-        matches!(&unsupported, ToleranceError::UnsupportedType(kind) if kind == "median"),
+        matches!(&unsupported, ToleranceError::UnsupportedType(kind) if kind == "'median'"),
         "{unsupported:?}"
     );
     assert!(unsupported.to_string().contains("unsupported"));
