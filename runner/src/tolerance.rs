@@ -39,6 +39,9 @@ pub enum ToleranceError {
         pattern: String,
         source: regex::Error,
     },
+    /// A `(?<name>...)` group, which Python's re does not know.
+    #[error("the tolerance pattern {0} has a (?<name>...) group, which Python's re refuses; write (?P<name>...)")]
+    NotPythonGroup(String),
     #[error("a tolerance JSON path cannot be empty")]
     EmptyPath,
     /// A path outside jsonpath2's grammar, found when validating.
@@ -124,8 +127,14 @@ impl Tolerance {
                     Some("range") => {
                         let range = spec.get("range").ok_or(ToleranceError::NoRange)?;
                         let bounds = range.as_array().ok_or(ToleranceError::RangeNotList)?;
+                        // Python's numbers.Number: `true` is 1.
+                        let number = |bound: &Value| {
+                            bound
+                                .as_f64()
+                                .or_else(|| bound.as_bool().map(|b| f64::from(u8::from(b))))
+                        };
                         match bounds.as_slice() {
-                            [low, high] => match (low.as_f64(), high.as_f64()) {
+                            [low, high] => match (number(low), number(high)) {
                                 (Some(low), Some(high)) => Tolerance::Range { low, high, target },
                                 _ => return Err(ToleranceError::RangeNotTwoNumbers),
                             },
@@ -311,6 +320,22 @@ fn regex_search(
 }
 
 fn compile(pattern: &str) -> Result<regex::Regex, ToleranceError> {
+    // The regex crate knows `(?<name>...)`; Python's re (chaos run's) does
+    // not, and refuses it.
+    let unescaped_groups = pattern.match_indices("(?<").filter(|(at, _)| {
+        pattern[..*at]
+            .chars()
+            .rev()
+            .take_while(|c| *c == '\\')
+            .count()
+            % 2
+            == 0
+    });
+    for (at, _) in unescaped_groups {
+        if !matches!(pattern[at + 3..].chars().next(), Some('=' | '!')) {
+            return Err(ToleranceError::NotPythonGroup(pattern.to_string()));
+        }
+    }
     regex::Regex::new(pattern).map_err(|source| ToleranceError::BadPattern {
         pattern: pattern.to_string(),
         source,

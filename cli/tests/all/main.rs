@@ -20,3 +20,4 @@ mod replay;
 mod run;
 mod run_faults;
 mod tls;
+mod validation_parity;
