@@ -112,6 +112,8 @@ impl Pauses {
 struct Fields {
     #[serde(rename = "type")]
     kind: Kind,
+    /// chaos run takes any name Python finds true; `7` is named "7".
+    #[serde(deserialize_with = "name_as_text")]
     name: String,
     provider: Provider,
     #[serde(default)]
@@ -120,6 +122,10 @@ struct Fields {
     background: bool,
     #[serde(default)]
     tolerance: Option<Value>,
+}
+
+fn name_as_text<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    Value::deserialize(deserializer).map(|name| validate::name_text(&name))
 }
 
 #[derive(Debug, Clone)]
@@ -138,8 +144,9 @@ impl Activity {
     pub(crate) fn parse(raw: &Value) -> Result<Activity, ModelError> {
         let label = raw
             .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or("(unnamed)");
+            .map(validate::name_text)
+            .unwrap_or_else(|| "(unnamed)".to_string());
+        let label = label.as_str();
         let fields: Fields =
             serde_json::from_value(raw.clone()).map_err(|source| ModelError::Shape {
                 label: label.to_string(),
@@ -170,6 +177,7 @@ pub(crate) enum Step {
 
 impl Step {
     pub(crate) fn parse(raw: &Value) -> Result<Step, ModelError> {
+        // `ref: null` is no ref, as for chaos run.
         match raw.get("ref").and_then(Value::as_str) {
             Some(name) => Ok(Step::Ref(name.to_string())),
             None => Activity::parse(raw).map(|a| Step::Activity(Box::new(a))),

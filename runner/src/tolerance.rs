@@ -59,6 +59,9 @@ pub enum ToleranceError {
         pattern: String,
         source: regex::Error,
     },
+    /// A `(?<name>...)` group, which Python's re does not know.
+    #[error("the tolerance pattern {0} has a (?<name>...) group, which Python's re refuses; write (?P<name>...)")]
+    NotPythonGroup(String),
     #[error("a tolerance JSON path cannot be empty")]
     EmptyPath,
     /// A path outside jsonpath2's grammar, found when validating.
@@ -361,6 +364,22 @@ fn python_search(compiled: &regex::Regex, text: &str) -> bool {
 }
 
 fn compile(pattern: &str) -> Result<regex::Regex, ToleranceError> {
+    // The regex crate knows `(?<name>...)`; Python's re (chaos run's) does
+    // not, and refuses it.
+    let unescaped_groups = pattern.match_indices("(?<").filter(|(at, _)| {
+        pattern[..*at]
+            .chars()
+            .rev()
+            .take_while(|c| *c == '\\')
+            .count()
+            % 2
+            == 0
+    });
+    for (at, _) in unescaped_groups {
+        if !matches!(pattern[at + 3..].chars().next(), Some('=' | '!')) {
+            return Err(ToleranceError::NotPythonGroup(pattern.to_string()));
+        }
+    }
     regex::Regex::new(pattern).map_err(|source| ToleranceError::BadPattern {
         pattern: pattern.to_string(),
         source,

@@ -1,5 +1,11 @@
 //! `chaosprom validate`: everything checked before anything runs, each
-//! problem named with the activity it is in.
+//! problem named with the activity it is in. What it accepts and rejects
+//! emulates chaostoolkit-lib 1.44's `ensure_experiment_is_valid` (Python's
+//! truth values, what its loops and lookups raise on, as `chaos run` does
+//! before it runs anything); the differential test
+//! `cli/tests/all/validation_parity` holds it to that over a corpus of
+//! malformed files. Beyond it, what this runner cannot run (other Python
+//! modules and controls, other configuration sources) is refused by name.
 
 use serde_json::{Map, Value};
 
@@ -11,25 +17,24 @@ use super::run::{safeguard_problems, SAFEGUARDS_MODULE};
 use super::tolerance;
 use crate::{HypothesisStrategy, RollbackStrategy};
 
+mod shape;
+
 /// Every problem found; empty when the experiment can run.
 pub fn problems(experiment: &Value) -> Vec<String> {
     let mut found = Vec::new();
-    let text = |key: &str| {
-        experiment
-            .get(key)
-            .and_then(Value::as_str)
-            .is_some_and(|s| !s.is_empty())
-    };
-    if !text("title") {
+    // chaoslib's `if not experiment.get("title")`: any value Python finds true.
+    let given = |key: &str| experiment.get(key).is_some_and(truthy);
+    if !given("title") {
         found.push("the experiment needs a title".to_string());
     }
-    if !text("description") {
+    if !given("description") {
         found.push("the experiment needs a description".to_string());
     }
+    found.extend(shape::problems(experiment));
     found.extend(unsupported(experiment));
     let names = activity_names(experiment);
     if let Some(hypothesis) = experiment.get("steady-state-hypothesis") {
-        if !hypothesis.get("title").is_some_and(Value::is_string) {
+        if !hypothesis.get("title").is_some_and(truthy) {
             found.push("the steady-state hypothesis needs a title".to_string());
         }
         for probe in list(hypothesis.get("probes")) {
@@ -187,13 +192,35 @@ pub fn list(value: Option<&Value>) -> impl Iterator<Item = &Value> {
     value.and_then(Value::as_array).into_iter().flatten()
 }
 
+/// Python's truth value of a JSON value: `None`, `False`, zero and empty
+/// text, lists and mappings are false.
+pub(crate) fn truthy(value: &Value) -> bool {
+    match value {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64() != Some(0.0),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(items) => !items.is_empty(),
+        Value::Object(map) => !map.is_empty(),
+    }
+}
+
+/// An activity's name as text: chaos run takes any true value, `7` too.
+pub(crate) fn name_text(name: &Value) -> String {
+    match name {
+        Value::String(text) => text.clone(),
+        other => other.to_string(),
+    }
+}
+
 fn activity_name(activity: &Value) -> String {
     activity
-        .get("name")
-        .or_else(|| activity.get("ref"))
-        .and_then(Value::as_str)
-        .unwrap_or("(unnamed)")
-        .to_string()
+        .get("ref")
+        .filter(|r| !r.is_null())
+        .or_else(|| activity.get("name"))
+        .filter(|name| truthy(name))
+        .map(name_text)
+        .unwrap_or_else(|| "(unnamed)".to_string())
 }
 
 /// What is wrong with an activity or a control, as `chaosprom validate`
@@ -241,8 +268,16 @@ enum ActivityProblem {
     Background,
     #[error("the {0} pause must be a number of seconds or a ${{placeholder}}")]
     Pause(String),
+    #[error("the pauses must be a mapping (before, after)")]
+    Pauses,
+    #[error("the timeout must be a number of seconds")]
+    Timeout,
     #[error("an activity needs a provider")]
     NoProvider,
+    #[error("the provider must be a mapping")]
+    ProviderNotMapping,
+    #[error("the arguments of a Python provider must be a mapping")]
+    ArgumentsNotMapping,
     #[error(
         "the Python module '{0}' cannot run here; chaosprom runs {probes} probes and process and http activities",
         probes = PROBES_MODULE
@@ -269,7 +304,8 @@ fn check_activity(activity: &Value, names: &[String], refs_allowed: bool) -> Res
     let Some(object) = activity.as_object().filter(|o| !o.is_empty()) else {
         return Err(Problem::EmptyActivity);
     };
-    if let Some(reference) = object.get("ref") {
+    // chaoslib: `ref: null` is no ref.
+    if let Some(reference) = object.get("ref").filter(|r| !r.is_null()) {
         let reference = reference
             .as_str()
             .filter(|r| !r.is_empty())
@@ -281,10 +317,10 @@ fn check_activity(activity: &Value, names: &[String], refs_allowed: bool) -> Res
     }
     let name = object
         .get("name")
-        .and_then(Value::as_str)
+        .filter(|name| truthy(name))
         .ok_or(Problem::Unnamed)?;
     check_named_activity(object).map_err(|problem| Problem::Activity {
-        name: name.to_string(),
+        name: name_text(name),
         problem,
     })
 }
@@ -300,21 +336,36 @@ fn check_named_activity(object: &Map<String, Value>) -> Result<(), ActivityProbl
             return Err(ActivityProblem::Background);
         }
     }
-    if let Some(pauses) = object.get("pauses").and_then(Value::as_object) {
-        for (when, pause) in pauses {
-            let placeholder = pause
-                .as_str()
-                .is_some_and(|p| p.starts_with("${") && p.ends_with('}'));
-            if !pause.is_number() && !placeholder {
-                return Err(ActivityProblem::Pause(when.clone()));
+    // Python's numbers.Number: booleans are numbers too.
+    if let Some(timeout) = object.get("timeout").filter(|t| !t.is_null()) {
+        if !timeout.is_number() && !timeout.is_boolean() {
+            return Err(ActivityProblem::Timeout);
+        }
+    }
+    if let Some(pauses) = object.get("pauses").filter(|p| !p.is_null()) {
+        let pauses = pauses.as_object().ok_or(ActivityProblem::Pauses)?;
+        // chaoslib looks at `before` and `after` only, and refuses text
+        // that is not a placeholder; what else a pause is waits for the run.
+        for when in ["before", "after"] {
+            if let Some(Value::String(pause)) = pauses.get(when) {
+                if !(pause.starts_with("${") && pause.ends_with('}')) {
+                    return Err(ActivityProblem::Pause(when.to_string()));
+                }
             }
         }
     }
-    let Some(provider) = object.get("provider").and_then(Value::as_object) else {
-        return Err(ActivityProblem::NoProvider);
+    let provider = match object.get("provider") {
+        Some(provider) if truthy(provider) => provider
+            .as_object()
+            .ok_or(ActivityProblem::ProviderNotMapping)?,
+        _ => return Err(ActivityProblem::NoProvider),
     };
-    match provider.get("type").and_then(Value::as_str) {
-        Some("python") => {
+    match provider
+        .get("type")
+        .filter(|t| truthy(t))
+        .map(|t| t.as_str())
+    {
+        Some(Some("python")) => {
             let module = provider
                 .get("module")
                 .and_then(Value::as_str)
@@ -327,13 +378,15 @@ fn check_named_activity(object: &Map<String, Value>) -> Result<(), ActivityProbl
                 return Err(ActivityProblem::Module(module.to_string()));
             }
             let empty = Map::new();
-            let args = provider
-                .get("arguments")
-                .and_then(Value::as_object)
-                .unwrap_or(&empty);
+            let args = match provider.get("arguments") {
+                None => &empty,
+                Some(arguments) => arguments
+                    .as_object()
+                    .ok_or(ActivityProblem::ArgumentsNotMapping)?,
+            };
             prometheus::check_signature(func, args).map_err(ActivityProblem::Arguments)
         }
-        Some("process") => {
+        Some(Some("process")) => {
             let path = provider
                 .get("path")
                 .and_then(Value::as_str)
@@ -343,16 +396,23 @@ fn check_named_activity(object: &Map<String, Value>) -> Result<(), ActivityProbl
             }
             Ok(())
         }
-        Some("http") => {
-            if !provider.get("url").is_some_and(Value::is_string) {
+        Some(Some("http")) => {
+            if !provider.get("url").is_some_and(truthy) {
                 return Err(ActivityProblem::NoUrl);
             }
-            if provider.get("headers").is_some_and(|h| !h.is_object()) {
+            // chaoslib's `if headers and not isinstance(headers, dict)`.
+            if provider
+                .get("headers")
+                .is_some_and(|h| truthy(h) && !h.is_object())
+            {
                 return Err(ActivityProblem::Headers);
             }
             Ok(())
         }
-        Some(other) => Err(ActivityProblem::UnknownProvider(other.to_string())),
+        Some(Some(other)) => Err(ActivityProblem::UnknownProvider(other.to_string())),
+        Some(None) => Err(ActivityProblem::UnknownProvider(
+            provider["type"].to_string(),
+        )),
         None => Err(ActivityProblem::NoProviderType),
     }
 }
@@ -440,6 +500,125 @@ mod tests {
             "control 'c': the module 'chaosk8s.control' cannot run here",
         ] {
             assert!(found.contains(needle), "{needle} in {found}");
+        }
+    }
+
+    /// The base with `pointer` set to `value`, or removed when `None`.
+    fn with(pointer: &str, value: Option<Value>) -> Vec<String> {
+        let mut experiment = json!({"title": "t", "description": "d", "method": [{
+            "type": "action", "name": "a",
+            "provider": {"type": "http", "url": "http://127.0.0.1:9/"}
+        }]});
+        match value {
+            Some(value) => {
+                let (parent, key) = pointer.rsplit_once('/').unwrap();
+                experiment.pointer_mut(parent).unwrap()[key] = value;
+            }
+            None => {
+                let (parent, key) = pointer.rsplit_once('/').unwrap();
+                experiment
+                    .pointer_mut(parent)
+                    .unwrap()
+                    .as_object_mut()
+                    .unwrap()
+                    .remove(key);
+            }
+        }
+        problems(&experiment)
+    }
+
+    #[test]
+    fn titles_and_names_are_given_when_python_finds_them_true() {
+        assert_eq!(with("/title", Some(json!(5))), Vec::<String>::new());
+        assert_eq!(
+            with("/description", Some(json!(["d"]))),
+            Vec::<String>::new()
+        );
+        assert_eq!(with("/method/0/name", Some(json!(7))), Vec::<String>::new());
+        assert_eq!(
+            with("/title", Some(json!(""))),
+            ["the experiment needs a title"]
+        );
+        assert_eq!(
+            with("/title", Some(json!(0))),
+            ["the experiment needs a title"]
+        );
+        assert_eq!(
+            with("/method/0/name", Some(json!(""))),
+            ["an activity needs a name"]
+        );
+    }
+
+    #[test]
+    fn the_shapes_chaoslib_fails_on_are_refused_and_no_others() {
+        let refused = [
+            ("/rollbacks", json!(null)),
+            ("/rollbacks", json!(1)),
+            ("/rollbacks", json!("x")),
+            ("/rollbacks", json!({"a": 1})),
+            ("/tags", json!([""])),
+            ("/tags", json!(1)),
+            ("/extensions", json!([{"name": " "}])),
+            ("/method/0/pauses", json!([])),
+            ("/method/0/pauses", json!({"before": "soon"})),
+            ("/method/0/timeout", json!("5")),
+            ("/method/0/provider", json!(["http"])),
+            ("/method/0/provider/headers", json!(["a"])),
+            ("/method/0/provider/url", json!("")),
+        ];
+        for (pointer, value) in refused {
+            assert_ne!(
+                with(pointer, Some(value.clone())),
+                Vec::<String>::new(),
+                "{pointer} = {value}"
+            );
+        }
+        let accepted = [
+            ("/rollbacks", json!("")),
+            ("/rollbacks", json!({})),
+            ("/tags", json!("abc")),
+            ("/tags", json!([])),
+            ("/extensions", json!([{"name": "x"}])),
+            ("/method/0/pauses", json!(null)),
+            ("/method/0/pauses", json!({"before": [1], "after": "${p}"})),
+            ("/method/0/timeout", json!(true)),
+            ("/method/0/timeout", json!(null)),
+            ("/method/0/provider/headers", json!([])),
+            ("/method/0/provider/url", json!(5)),
+        ];
+        for (pointer, value) in accepted {
+            assert_eq!(
+                with(pointer, Some(value.clone())),
+                Vec::<String>::new(),
+                "{pointer} = {value}"
+            );
+        }
+        assert_eq!(
+            with("/method", None),
+            ["the experiment needs a method (it may be empty)"]
+        );
+    }
+
+    #[test]
+    fn python_arguments_must_be_a_mapping_and_configuration_is_given_out_of_band() {
+        let probe = |arguments: Value| {
+            problems(&json!({"title": "t", "description": "d", "method": [{
+                "type": "probe", "name": "p",
+                "provider": {"type": "python", "module": "chaosprometheus.probes",
+                    "func": "nodes_cpu_usage_mean", "arguments": arguments}
+            }]}))
+        };
+        assert_eq!(probe(json!({})), Vec::<String>::new());
+        assert_eq!(
+            probe(json!({"configuration": {}, "secrets": null})),
+            Vec::<String>::new()
+        );
+        for arguments in [json!(null), json!([]), json!("window")] {
+            assert_eq!(
+                probe(arguments.clone()),
+                ["activity 'p': the arguments of a Python provider must be a mapping"],
+                "{arguments}"
+            );
         }
     }
 

@@ -22,3 +22,4 @@ mod run;
 mod run_faults;
 mod tls;
 mod tolerances;
+mod validation_parity;

@@ -474,3 +474,32 @@ fn validation() {
     )
     .is_ok());
 }
+
+#[test]
+fn range_bounds_are_python_numbers_and_patterns_python_regex() {
+    // `True` is a number in Python: 1.
+    assert_eq!(
+        validate(&json!({"type": "range", "range": [false, true]})),
+        Ok(())
+    );
+    assert_eq!(
+        within(
+            &json!({"type": "range", "range": [false, true]}),
+            &json!(0.5),
+            &Map::new()
+        ),
+        Ok(true)
+    );
+    assert_eq!(
+        validate(&json!({"type": "regex", "pattern": "(?<x>1)"})),
+        Err(ToleranceError::NotPythonGroup("(?<x>1)".into()))
+    );
+    assert_eq!(
+        validate(&json!({"type": "regex", "pattern": "(?P<x>1)"})),
+        Ok(())
+    );
+    assert_eq!(
+        validate(&json!({"type": "regex", "pattern": "\\(?<x>1\\)"})),
+        Ok(())
+    );
+}
