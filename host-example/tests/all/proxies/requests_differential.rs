@@ -98,7 +98,7 @@ fn corpus() -> Vec<(Vec<(String, String)>, String)> {
             if env.iter().any(|(n, _)| n == name) {
                 continue;
             }
-            let value = if name.to_ascii_lowercase() == "no_proxy" {
+            let value = if name.eq_ignore_ascii_case("no_proxy") {
                 NO_PROXY[random.next(NO_PROXY.len())]
             } else if name == "REQUEST_METHOD" {
                 "GET"
