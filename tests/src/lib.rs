@@ -10,6 +10,7 @@ pub mod fake;
 pub mod history;
 pub mod means;
 pub mod node_exporter;
+pub mod oracle;
 pub mod proxy;
 pub mod pushgateway;
 pub mod servers;

@@ -7,9 +7,6 @@
 //! failures, Python's exceptions, and the verdicts of chaoslib's own
 //! `within_tolerance` must all agree.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use chaosprometheus_runner::jsonpath2::JsonPath;
 use chaosprometheus_runner::tolerance;
 use harness::servers::{http_get, Prometheus};
@@ -23,37 +20,9 @@ mod forms;
 
 use forms::{JSONPATH2_FORMS, PROMETHEUS_FORMS};
 
-fn python() -> std::path::PathBuf {
-    let path = harness::chaostoolkit_venv().join("bin/python");
-    assert!(
-        path.is_file(),
-        "the reference jsonpath2 and chaoslib are not installed at {}. Run `scripts/setup.sh` (it installs chaostoolkit-lib and jsonpath2 0.4.5 from PyPI into that virtualenv), then run the tests again.",
-        path.display()
-    );
-    path
-}
-
 /// One Python process for the whole request.
 fn ask_python(request: &Value) -> Value {
-    let mut child = Command::new(python())
-        .arg("-c")
-        .arg(ORACLE)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python starts");
-    let body = request.to_string();
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(body.as_bytes()));
-    let output = child.wait_with_output().expect("python ends");
-    writer.join().unwrap().expect("python reads its request");
-    assert!(
-        output.status.success(),
-        "the jsonpath2 oracle failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("the oracle answers JSON")
+    harness::oracle::ask(ORACLE, request, None)
 }
 
 /// Answers of a real Prometheus: vector, matrix, scalar, string, empty,

@@ -7,9 +7,6 @@
 //! verdict (after the substitution `run_steady_state_hypothesis` does)
 //! must be ours, and where Python raises we must fail too.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use chaosprometheus_runner::tolerance;
 use serde_json::{json, Value};
 
@@ -19,36 +16,8 @@ mod corpus;
 /// exception.
 const ORACLE: &str = include_str!("oracle.py");
 
-fn python() -> std::path::PathBuf {
-    let path = harness::chaostoolkit_venv().join("bin/python");
-    assert!(
-        path.is_file(),
-        "chaoslib is not installed at {}. Run `scripts/setup.sh` (it installs chaostoolkit-lib from PyPI into that virtualenv), then run the tests again.",
-        path.display()
-    );
-    path
-}
-
 fn ask_python(request: &Value) -> Value {
-    let mut child = Command::new(python())
-        .arg("-c")
-        .arg(ORACLE)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python starts");
-    let body = request.to_string();
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(body.as_bytes()));
-    let output = child.wait_with_output().expect("python ends");
-    writer.join().unwrap().expect("python reads its request");
-    assert!(
-        output.status.success(),
-        "the chaoslib oracle failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).expect("the oracle answers JSON")
+    harness::oracle::ask(ORACLE, request, None)
 }
 
 #[test]

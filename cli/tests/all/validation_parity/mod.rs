@@ -9,11 +9,10 @@
 //! run` and `chaos validate` on a sample show that process judges as the
 //! command line does.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Output};
 
-use serde_json::{json, Value};
+use serde_json::json;
 
 mod corpus;
 
@@ -46,26 +45,7 @@ fn write_corpus(dir: &Path) -> Vec<(Case, PathBuf)> {
 
 /// chaoslib's verdict on each file: `None` when valid, else its exception.
 fn chaoslib_verdicts(files: &[&Path], dir: &Path) -> Vec<Option<String>> {
-    let mut child = Command::new(venv_program("python"))
-        .arg("-c")
-        .arg(ORACLE)
-        .current_dir(dir)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python starts");
-    let body = json!({"files": files}).to_string();
-    let mut stdin = child.stdin.take().expect("stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(body.as_bytes()));
-    let output = child.wait_with_output().expect("python ends");
-    writer.join().unwrap().expect("python reads its request");
-    assert!(
-        output.status.success(),
-        "the chaoslib oracle failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let answer: Value = serde_json::from_slice(&output.stdout).expect("the oracle answers JSON");
+    let answer = harness::oracle::ask(ORACLE, &json!({"files": files}), Some(dir));
     answer["verdicts"]
         .as_array()
         .expect("a verdict per file")

@@ -4,9 +4,6 @@
 //! empty values, `NO_PROXY` forms) and URLs (names, IPv4 in its short forms,
 //! IPv6, ports written or not).
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::{json, Value};
 
 use super::environment;
@@ -115,31 +112,8 @@ fn corpus() -> Vec<(Vec<(String, String)>, String)> {
 }
 
 fn ask_requests(cases: &Value) -> Vec<Value> {
-    let python = harness::chaostoolkit_venv().join("bin/python");
-    assert!(
-        python.is_file(),
-        "the reference requests is not installed at {}. Run `scripts/setup.sh` (it installs chaostoolkit, and with it requests, into that virtualenv), then run the tests again.",
-        python.display()
-    );
-    let mut child = Command::new(python)
-        .arg("-c")
-        .arg(include_str!("oracle.py"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python starts");
-    let body = cases.to_string();
-    let mut stdin = child.stdin.take().unwrap();
-    let writer = std::thread::spawn(move || stdin.write_all(body.as_bytes()));
-    let output = child.wait_with_output().unwrap();
-    writer.join().unwrap().unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    let answers = harness::oracle::ask(include_str!("oracle.py"), cases, None);
+    answers.as_array().cloned().expect("an answer per case")
 }
 
 #[test]
