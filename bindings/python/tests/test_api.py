@@ -43,10 +43,16 @@ def test_signatures_are_upstreams():
     )
     theirs = json.loads(subprocess.run([str(UPSTREAM.python), "-c", script], check=True,
                                        capture_output=True, text=True).stdout)
-    for name in ["query", "query_interval", "compute_mean", "nodes_cpu_usage_mean"]:
+    for name in ["query", "query_interval"]:
         func = getattr(probes, name)
         assert inspect.isfunction(func) and func.__doc__, name
         assert str(inspect.signature(func)) == theirs[name], name
+    # The means take end, step and timeout after upstream's arguments.
+    extra = ", end: str = None, step: Union[int, float, str] = None, timeout: Union[int, float, str] = None) -> float"
+    for name in ["compute_mean", "nodes_cpu_usage_mean"]:
+        func = getattr(probes, name)
+        assert inspect.isfunction(func) and func.__doc__, name
+        assert str(inspect.signature(func)) == theirs[name].replace(") -> float", extra), name
     ours = str(inspect.signature(metrics.configure_control))
     # Upstream's arguments first, then ours, then what chaoslib passes.
     upstream_arguments = theirs["configure_control"].split(", **kwargs")[0]
@@ -120,6 +126,20 @@ def test_query_value_and_means_are_floats(prometheus):
     assert isinstance(mean, float) and mean == pytest.approx(42.0)
     with pytest.raises(ActivityFailed, match="node_cpu_seconds_total|no series"):
         probes.nodes_cpu_usage_mean(window="5m", configuration=config(prometheus.url))
+
+
+def test_means_take_end_step_and_timeout_as_the_other_front_ends(prometheus):
+    url = config(prometheus.url)
+    mean = probes.compute_mean("vector(42)", window="5m", end="1 minute ago", step="30s",
+                               timeout="10s", configuration=url)
+    assert mean == pytest.approx(42.0)
+    # Each reaches the component's rule, whose message quotes the value.
+    for name, bad in [("step", "soon"), ("end", "not a time"), ("timeout", "long")]:
+        with pytest.raises(ProbeFailed, match=bad) as failure:
+            probes.compute_mean("vector(42)", window="5m", configuration=url, **{name: bad})
+        assert failure.value.kind == "invalid-argument", name
+        with pytest.raises(ProbeFailed, match=bad):
+            probes.nodes_cpu_usage_mean(window="5m", configuration=url, **{name: bad})
 
 
 def errors_then_next_call_works(prometheus, call):

@@ -114,6 +114,9 @@ def compute_mean(
     mean_type: str = "arithmetic",
     configuration: Configuration = None,
     secrets: Secrets = None,
+    end: str = None,
+    step: Union[int, float, str] = None,
+    timeout: Union[int, float, str] = None,
 ) -> float:
     """
     Compute the mean of all returned datapoints of the range vector matching
@@ -123,22 +126,32 @@ def compute_mean(
     or harmonic mean by passing `mean_type="geometric"` or
     `mean_type="harmonic"`. The samples are those of the query's one series
     over `window` up to now, in 300 steps; no series or several series fail.
+
+    As in the other front ends, `end` moves the window's end from now (an
+    RFC 3339 date, epoch seconds or `"5 minutes ago"`), `step` sets the step
+    (seconds or a duration such as `"30s"`) and `timeout` is Prometheus's
+    evaluation timeout. They come after upstream's arguments, whose order is
+    kept.
     """
     return _run("compute_mean", configuration, secrets, query=query, window=window,
-                mean_type=mean_type)
+                mean_type=mean_type, end=end, step=step, timeout=timeout)
 
 
 def nodes_cpu_usage_mean(
     window: str = "1d",
     configuration: Configuration = None,
     secrets: Secrets = None,
+    end: str = None,
+    step: Union[int, float, str] = None,
+    timeout: Union[int, float, str] = None,
 ) -> float:
     """
     Computes a mean of all nodes activities per minute over the given
     `window`. We use the `node_cpu_seconds_total` metric to perform this
-    query.
+    query. `end`, `step` and `timeout` are `compute_mean`'s.
     """
-    return _run("nodes_cpu_usage_mean", configuration, secrets, window=window)
+    return _run("nodes_cpu_usage_mean", configuration, secrets, window=window,
+                end=end, step=step, timeout=timeout)
 
 
 def alerts(
