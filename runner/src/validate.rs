@@ -7,6 +7,7 @@
 //! malformed files. Beyond it, what this runner cannot run (other Python
 //! modules and controls, other configuration sources) is refused by name.
 
+use chaosprometheus::python::truthy;
 use serde_json::{Map, Value};
 
 use chaosprometheus_host::junit;
@@ -190,19 +191,6 @@ fn activity_names(experiment: &Value) -> Vec<String> {
 
 pub fn list(value: Option<&Value>) -> impl Iterator<Item = &Value> {
     value.and_then(Value::as_array).into_iter().flatten()
-}
-
-/// Python's truth value of a JSON value: `None`, `False`, zero and empty
-/// text, lists and mappings are false.
-pub(crate) fn truthy(value: &Value) -> bool {
-    match value {
-        Value::Null => false,
-        Value::Bool(b) => *b,
-        Value::Number(n) => n.as_f64() != Some(0.0),
-        Value::String(s) => !s.is_empty(),
-        Value::Array(items) => !items.is_empty(),
-        Value::Object(map) => !map.is_empty(),
-    }
 }
 
 /// An activity's name as text: chaos run takes any true value, `7` too.
